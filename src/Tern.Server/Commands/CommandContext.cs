@@ -1,0 +1,76 @@
+using Tern.Protocol;
+using Tern.Server.Network;
+using Tern.Server.Storage;
+
+namespace Tern.Server.Commands;
+
+/// <summary>
+/// Everything a handler needs for one command: the arguments, the client, the keyspace, the reply writer and
+/// the propagation buffer. One per connection, reused for every command (no allocation per command).
+/// </summary>
+public sealed class CommandContext
+{
+    public CommandContext(TernServer server, Client client, ReplyWriter reply)
+    {
+        Server = server;
+        Keyspace = server.Keyspace;
+        Client = client;
+        Reply = reply;
+    }
+
+    public TernServer Server { get; }
+    public Keyspace Keyspace { get; }
+    public Client Client { get; }
+    public ReplyWriter Reply { get; }
+
+    public CommandArgs Args { get; internal set; } = null!;
+    public CommandDef Command { get; internal set; } = null!;
+
+    /// <summary>Unix ms at the start of the command (Redis caches the time per command too).</summary>
+    public long Now { get; internal set; }
+
+    /// <summary>Changes the command made (Redis's server.dirty delta); non-zero means propagate.</summary>
+    public long Dirty { get; set; }
+
+    /// <summary>The rewritten propagated form; empty means "propagate as received" when dirty.</summary>
+    public PropagationBuffer Propagation { get; } = new();
+
+    /// <summary>Error replies written by this command (for failed_calls and errorstats).</summary>
+    public int ErrorReplies { get; internal set; }
+
+    public int Db => Client.Db;
+
+    public int ArgCount => Args.Count;
+
+    public ReadOnlySpan<byte> Arg(int i) => Args[i];
+
+    public ArgReader Reader(int start) => new(Args, start);
+
+    /// <summary>Writes an error reply (Redis text, without '-').</summary>
+    public void Error(ReadOnlySpan<byte> text)
+    {
+        Reply.Error(text);
+        ErrorReplies++;
+        Server.Stats.CountError(text);
+    }
+
+    public void Error(string text)
+    {
+        Reply.Error(text);
+        ErrorReplies++;
+        Server.Stats.CountError(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>The wrong-arity error for the current command.</summary>
+    public void WrongArgs() => Error(Errors.WrongArgs(Command.FullName));
+
+    public void SyntaxError() => Error(Errors.Syntax);
+
+    /// <summary>Looks a key up for reading: lazy expiry, hit/miss statistics, LRU touch.</summary>
+    public object? LookupRead(ReadOnlySpan<byte> key) =>
+        Keyspace.LookupRead(Db, key, Now, touch: !Client.NoTouch);
+
+    /// <summary>Looks a key up for writing (no statistics).</summary>
+    public object? LookupWrite(ReadOnlySpan<byte> key) =>
+        Keyspace.Lookup(Db, key, Now, Client.IsPrimaryLink);
+}

@@ -1,0 +1,15 @@
+using Tern.Server.Commands;
+
+namespace Tern.Server.Families;
+
+/// <summary>Every command family, registered once at start-up. One line per family.</summary>
+public static class CommandFamilies
+{
+    public static void RegisterAll(CommandTable t)
+    {
+        ConnectionFamily.Register(t);
+        StringFamily.Register(t);
+        KeyFamily.Register(t);
+        ServerFamily.Register(t);
+    }
+}

@@ -1,0 +1,332 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Tern.Protocol;
+using Tern.Server.Commands;
+
+namespace Tern.Server.Network;
+
+/// <summary>
+/// One client socket: read into a pooled buffer, parse every complete command in it, execute them all, send
+/// the replies once per batch. Pushes from other threads (MONITOR, pub/sub) go through
+/// <see cref="Push"/> and are sent between batches, never inside another reply.
+/// </summary>
+public sealed class Connection
+{
+    private const int InitialBuffer = 16 * 1024;
+    private const int FlushThreshold = 64 * 1024;
+
+    private readonly TernServer _server;
+    private readonly Socket _socket;
+    private readonly RequestParser _parser = new();
+    private readonly CommandArgs _args = new();
+    private readonly ReplyWriter _reply = new();
+    private readonly CommandContext _ctx;
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+    private readonly object _pushLock = new();
+    private ReplyWriter? _pushBuffer;
+    private bool _pushFlushScheduled;
+    private long _softLimitSinceMs;
+    private int _closed;
+
+    public Connection(TernServer server, Socket socket, int fd)
+    {
+        _server = server;
+        _socket = socket;
+        Fd = fd;
+        Client = new Client(FormatEndPoint(socket.RemoteEndPoint), FormatEndPoint(socket.LocalEndPoint))
+        {
+            Authenticated = server.Config.RequirePass.Length == 0,
+        };
+        Client.Connection = this;
+        _ctx = new CommandContext(server, Client, _reply);
+    }
+
+    public Client Client { get; }
+    public int Fd { get; }
+
+    /// <summary>The RESP protocol in use (HELLO changes it).</summary>
+    public int Protocol
+    {
+        get => _reply.Protocol;
+        set
+        {
+            _reply.Protocol = value;
+            Client.Protocol = value;
+        }
+    }
+
+    private static string FormatEndPoint(EndPoint? ep) => ep switch
+    {
+        IPEndPoint ip when ip.Address.IsIPv4MappedToIPv6 => $"{ip.Address.MapToIPv4()}:{ip.Port}",
+        IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetworkV6 => $"{ip.Address}:{ip.Port}",
+        IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        _ => "?:0",
+    };
+
+    /// <summary>The read loop. Returns when the client leaves or is killed.</summary>
+    public async Task RunAsync()
+    {
+        byte[] buf = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        int start = 0, end = 0;
+        try
+        {
+            while (!Client.KillRequested)
+            {
+                if (end == buf.Length)
+                {
+                    if (start > 0)
+                    {
+                        Buffer.BlockCopy(buf, start, buf, 0, end - start);
+                        end -= start;
+                        start = 0;
+                    }
+                    else
+                    {
+                        buf = GrowBuffer(buf, end, buf.Length * 2);
+                    }
+                }
+                int n;
+                try
+                {
+                    n = await _socket.ReceiveAsync(buf.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                }
+                catch (SocketException)
+                {
+                    break;
+                }
+                catch (ObjectDisposedException)
+                {
+                    break;
+                }
+                if (n == 0) break;
+                end += n;
+                Interlocked.Add(ref _server.Stats.NetInputBytes, n);
+
+                bool protocolError = false;
+                await _sendGate.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    while (start < end && !Client.KillRequested)
+                    {
+                        var status = _parser.Parse(buf.AsSpan(start, end - start), _args, out int consumed);
+                        if (status == ParseStatus.Command)
+                        {
+                            _args.Rebase(buf, start);
+                            Execute();
+                            start += consumed;
+                            if (Client.CloseAfterReply) break;
+                            if (_reply.Length >= FlushThreshold) await SendReplyAsync().ConfigureAwait(false);
+                        }
+                        else if (status == ParseStatus.Empty)
+                        {
+                            start += consumed;
+                        }
+                        else if (status == ParseStatus.Incomplete)
+                        {
+                            int need = _parser.NeededBytes;
+                            if (need > buf.Length - start)
+                            {
+                                // A big argument: make room for the whole command once, so it is copied once.
+                                var nb = ArrayPool<byte>.Shared.Rent(Math.Max(need, InitialBuffer));
+                                Buffer.BlockCopy(buf, start, nb, 0, end - start);
+                                ArrayPool<byte>.Shared.Return(buf);
+                                buf = nb;
+                                end -= start;
+                                start = 0;
+                            }
+                            break;
+                        }
+                        else
+                        {
+                            _ctx.Error(_parser.Error);
+                            Interlocked.Increment(ref _server.Stats.ProtocolErrors);
+                            _server.Log.Verbose($"Protocol error ({_parser.Error}) from client: {Client.InfoLine()}");
+                            protocolError = true;
+                            break;
+                        }
+                    }
+                    if (start == end)
+                    {
+                        start = end = 0;
+                        if (buf.Length > 1024 * 1024)
+                        {
+                            ArrayPool<byte>.Shared.Return(buf);
+                            buf = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+                        }
+                    }
+                    Client.QueryBufferLength = end - start;
+                    Client.QueryBufferCapacity = buf.Length;
+                    if (_reply.Length > 0) await SendReplyAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    _sendGate.Release();
+                }
+                if (protocolError || Client.CloseAfterReply) break;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+            // The peer went away mid-send.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+            Close();
+            _reply.Dispose();
+        }
+    }
+
+    private static byte[] GrowBuffer(byte[] buf, int used, int size)
+    {
+        var nb = ArrayPool<byte>.Shared.Rent(size);
+        Buffer.BlockCopy(buf, 0, nb, 0, used);
+        ArrayPool<byte>.Shared.Return(buf);
+        return nb;
+    }
+
+    private void Execute()
+    {
+        _ctx.Args = _args;
+        int mark = _reply.Length;
+        _server.Dispatcher.Execute(_ctx);
+        // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped.
+        var mode = Client.ReplyMode;
+        if (mode != ReplyMode.On)
+        {
+            if (mode == ReplyMode.Off) _reply.Truncate(mark);
+            else if (mode == ReplyMode.Skip)
+            {
+                _reply.Truncate(mark);
+                Client.ReplyMode = ReplyMode.On;
+            }
+            else if (mode == ReplyMode.SkipNext) Client.ReplyMode = ReplyMode.Skip;
+        }
+        CheckOutputLimits();
+    }
+
+    private void CheckOutputLimits()
+    {
+        var lim = Client.IsSubscribed ? _server.Config.PubSubLimit : _server.Config.NormalLimit;
+        long used = _reply.Length;
+        Client.OutputBufferLength = (int)Math.Min(used, int.MaxValue);
+        if (lim.Hard > 0 && used >= lim.Hard)
+        {
+            LimitReached();
+            return;
+        }
+        if (lim.Soft > 0 && used >= lim.Soft)
+        {
+            long now = Storage.Clock.UnixMs();
+            if (_softLimitSinceMs == 0) _softLimitSinceMs = now;
+            else if (now - _softLimitSinceMs >= lim.SoftSeconds * 1000) LimitReached();
+        }
+        else
+        {
+            _softLimitSinceMs = 0;
+        }
+    }
+
+    private void LimitReached()
+    {
+        _server.Log.Warning($"Client {Client.InfoLine()} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        Interlocked.Increment(ref _server.Stats.EvictedClients);
+        _reply.Clear();
+        Client.KillRequested = true;
+    }
+
+    private async ValueTask SendReplyAsync()
+    {
+        var data = _reply.Written;
+        while (data.Length > 0)
+        {
+            int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+            if (sent <= 0) break;
+            data = data[sent..];
+        }
+        Interlocked.Add(ref _server.Stats.NetOutputBytes, _reply.Length);
+        _reply.Clear();
+    }
+
+    /// <summary>
+    /// Queues bytes pushed by another thread (MONITOR lines, pub/sub messages) and sends them when no reply is
+    /// being written. Returns false once the connection is closed.
+    /// </summary>
+    public bool Push(ReadOnlySpan<byte> resp)
+    {
+        if (_closed != 0) return false;
+        bool schedule;
+        lock (_pushLock)
+        {
+            _pushBuffer ??= new ReplyWriter(1024);
+            _pushBuffer.Raw(resp);
+            var lim = Client.IsSubscribed ? _server.Config.PubSubLimit : _server.Config.NormalLimit;
+            if (lim.Hard > 0 && _pushBuffer.Length >= lim.Hard)
+            {
+                _pushBuffer.Clear();
+                Client.KillRequested = true;
+                Close();
+                return false;
+            }
+            schedule = !_pushFlushScheduled;
+            _pushFlushScheduled = true;
+        }
+        if (schedule) _ = FlushPushesAsync();
+        return true;
+    }
+
+    private async Task FlushPushesAsync()
+    {
+        await _sendGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                byte[] chunk;
+                lock (_pushLock)
+                {
+                    if (_pushBuffer == null || _pushBuffer.Length == 0)
+                    {
+                        _pushFlushScheduled = false;
+                        return;
+                    }
+                    chunk = _pushBuffer.WrittenSpan.ToArray();
+                    _pushBuffer.Clear();
+                }
+                int off = 0;
+                while (off < chunk.Length)
+                {
+                    int sent = await _socket.SendAsync(chunk.AsMemory(off), SocketFlags.None).ConfigureAwait(false);
+                    if (sent <= 0) return;
+                    off += sent;
+                }
+                Interlocked.Add(ref _server.Stats.NetOutputBytes, chunk.Length);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Close();
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
+    /// <summary>Closes the socket (CLIENT KILL, timeout, shutdown); the read loop then ends.</summary>
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        Client.KillRequested = true;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        _socket.Dispose();
+        _server.Clients.Remove(this);
+    }
+}

@@ -1,0 +1,291 @@
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace Tern.Server.Storage;
+
+/// <summary>
+/// All databases, split into <see cref="ShardCount"/> shards by key hash. Callers hold the lock of the key's
+/// shard (the dispatcher takes it) while calling the key operations here.
+/// </summary>
+public sealed class Keyspace
+{
+    /// <summary>Shards: a power of two, several per core so that parallel clients rarely meet on one lock.</summary>
+    public const int ShardBits = 8;
+    public const int ShardCount = 1 << ShardBits;
+
+    private static readonly ulong Seed = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+
+    private readonly Shard[] _shards;
+
+    public Keyspace(int databases)
+    {
+        Databases = databases;
+        _shards = new Shard[ShardCount];
+        for (int i = 0; i < ShardCount; i++)
+        {
+            _shards[i] = new Shard(databases) { Index = i };
+            _shards[i].ExpireCursor = new int[databases];
+        }
+    }
+
+    public int Databases { get; }
+
+    public IKeyspaceEvents? Events { get; set; }
+
+    /// <summary>
+    /// On a replica, expired keys are not deleted locally (the primary sends the DEL); normal clients just
+    /// do not see them, while the primary's link does, as Redis's lookupKey behaves.
+    /// </summary>
+    public bool IsReplica { get; set; }
+
+    public ReadOnlySpan<Shard> Shards => _shards;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)Seed);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ShardIndex(ulong hash) => (int)(hash >> (64 - ShardBits));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Shard ShardOf(ReadOnlySpan<byte> key) => _shards[ShardIndex(Hash(key))];
+
+    /// <summary>Locks every shard in ascending order (FLUSHALL, SWAPDB, EXEC of a transaction).</summary>
+    public void LockAll()
+    {
+        foreach (var s in _shards) s.Lock.Enter();
+    }
+
+    public void UnlockAll()
+    {
+        for (int i = _shards.Length - 1; i >= 0; i--) _shards[i].Lock.Exit();
+    }
+
+    // ---- key operations (shard lock held) ----
+
+    /// <summary>
+    /// The live object under <paramref name="key"/>, or null. An expired key is deleted here (lazy expiry)
+    /// unless this is a replica. <paramref name="primaryLink"/>: the caller applies the primary's stream and must
+    /// see logically expired keys.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public object? Lookup(int db, ReadOnlySpan<byte> key, long now, bool primaryLink = false) =>
+        Lookup(db, key, now, primaryLink, out _);
+
+    private object? Lookup(int db, ReadOnlySpan<byte> key, long now, bool primaryLink, out Shard shard)
+    {
+        ulong h = Hash(key);
+        shard = _shards[ShardIndex(h)];
+        var table = shard.DbIfExists(db);
+        if (table == null) return null;
+        int slot = table.Find(key, (uint)h);
+        if (slot < 0) return null;
+        object o = table.Get(slot);
+        long exp = Entry.ExpireAt(o);
+        if (exp != 0 && exp <= now && !primaryLink)
+        {
+            if (IsReplica) return null;
+            ExpireSlot(shard, table, db, slot);
+            return null;
+        }
+        return o;
+    }
+
+    /// <summary>Like <see cref="Lookup"/> but counts keyspace hits and misses and updates the LRU clock.</summary>
+    public object? LookupRead(int db, ReadOnlySpan<byte> key, long now, bool touch = true)
+    {
+        var o = Lookup(db, key, now, false, out var shard);
+        if (o == null) shard.Misses++;
+        else
+        {
+            shard.Hits++;
+            if (touch) Entry.Touch(o, LruClock.Now);
+        }
+        return o;
+    }
+
+    private void ExpireSlot(Shard shard, Table table, int db, int slot)
+    {
+        object o = table.Get(slot);
+        shard.ExpiredKeys++;
+        var key = Entry.Key(o);
+        // The event handler propagates DEL before the slot is freed so it can still read the key bytes.
+        Events?.OnExpired(db, key);
+        table.RemoveAt(slot);
+    }
+
+    /// <summary>
+    /// Stores a string value, reusing the existing array when the new one has the same size (so overwriting a
+    /// value with one of equal length allocates nothing). <paramref name="keepTtl"/> keeps the current expiry.
+    /// Returns the stored array.
+    /// </summary>
+    public byte[] SetString(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt, bool keepTtl, long now, bool raw = false)
+    {
+        ulong h = Hash(key);
+        var table = _shards[ShardIndex(h)].Db(db);
+        int slot = table.Find(key, (uint)h);
+        uint lru = (uint)(now / 1000) & LruClock.Max;
+        if (slot >= 0)
+        {
+            object old = table.Get(slot);
+            if (keepTtl)
+            {
+                expireAt = Entry.ExpireAt(old);
+                if (expireAt != 0 && expireAt <= now && !IsReplica) expireAt = 0;
+            }
+            int size = PackedString.SizeFor(key.Length, value.Length, expireAt != 0);
+            if (old is byte[] a && a.Length == size)
+            {
+                bool hadTtl = PackedString.ExpireAt(a) != 0;
+                PackedString.Write(a, key, value, expireAt, lru, raw);
+                if (hadTtl != (expireAt != 0)) table.ExpiresCount += expireAt != 0 ? 1 : -1;
+                return a;
+            }
+            var n = PackedString.Create(key, value, expireAt, lru, raw);
+            table.Replace(slot, n);
+            return n;
+        }
+        var created = PackedString.Create(key, value, expireAt, lru, raw);
+        table.Insert((uint)h, created);
+        return created;
+    }
+
+    /// <summary>Sets or removes (0) the expiry of an existing live key; false if the key is absent.</summary>
+    public bool SetExpire(int db, ReadOnlySpan<byte> key, long expireAt)
+    {
+        ulong h = Hash(key);
+        var table = _shards[ShardIndex(h)].DbIfExists(db);
+        if (table == null) return false;
+        int slot = table.Find(key, (uint)h);
+        if (slot < 0) return false;
+        object o = table.Get(slot);
+        long old = Entry.ExpireAt(o);
+        if (o is byte[] a)
+        {
+            if (old != 0 && expireAt != 0) PackedString.SetExpireInPlace(a, expireAt);
+            else if (old != expireAt) table.Replace(slot, PackedString.WithExpire(a, expireAt));
+        }
+        else
+        {
+            var so = (StoredObject)o;
+            so.ExpireAt = expireAt;
+            if ((old != 0) != (expireAt != 0)) table.ExpiresCount += expireAt != 0 ? 1 : -1;
+        }
+        return true;
+    }
+
+    /// <summary>Stores <paramref name="obj"/> (whose key is inside it), replacing any value.</summary>
+    public void Set(int db, object obj)
+    {
+        var key = Entry.Key(obj);
+        ulong h = Hash(key);
+        var shard = _shards[ShardIndex(h)];
+        var table = shard.Db(db);
+        int slot = table.Find(key, (uint)h);
+        if (slot >= 0) table.Replace(slot, obj);
+        else table.Insert((uint)h, obj);
+    }
+
+    /// <summary>Adds an object whose key is known to be absent.</summary>
+    public void Add(int db, object obj)
+    {
+        var key = Entry.Key(obj);
+        ulong h = Hash(key);
+        _shards[ShardIndex(h)].Db(db).Insert((uint)h, obj);
+    }
+
+    /// <summary>Replaces the object under an existing key (same key bytes).</summary>
+    public void Replace(int db, object obj)
+    {
+        var key = Entry.Key(obj);
+        ulong h = Hash(key);
+        var table = _shards[ShardIndex(h)].Db(db);
+        int slot = table.Find(key, (uint)h);
+        if (slot >= 0) table.Replace(slot, obj);
+        else table.Insert((uint)h, obj);
+    }
+
+    /// <summary>Deletes a key (live or not yet reaped); true if it existed and was live.</summary>
+    public bool Delete(int db, ReadOnlySpan<byte> key, long now)
+    {
+        ulong h = Hash(key);
+        var table = _shards[ShardIndex(h)].DbIfExists(db);
+        if (table == null) return false;
+        int slot = table.Find(key, (uint)h);
+        if (slot < 0) return false;
+        long exp = Entry.ExpireAt(table.Get(slot));
+        bool live = exp == 0 || exp > now || IsReplica;
+        table.RemoveAt(slot);
+        return live;
+    }
+
+    /// <summary>Number of keys in a database (approximate while writers run; no lock taken).</summary>
+    public long DbSize(int db)
+    {
+        long n = 0;
+        foreach (var s in _shards) n += s.DbIfExists(db)?.Count ?? 0;
+        return n;
+    }
+
+    public long ExpiresCount(int db)
+    {
+        long n = 0;
+        foreach (var s in _shards) n += s.DbIfExists(db)?.ExpiresCount ?? 0;
+        return n;
+    }
+
+    /// <summary>FLUSHDB for one database (all locks held by the caller).</summary>
+    public void FlushDb(int db)
+    {
+        foreach (var s in _shards) s.Flush(db);
+    }
+
+    /// <summary>SWAPDB (all locks held by the caller).</summary>
+    public void SwapDb(int a, int b)
+    {
+        foreach (var s in _shards) s.Swap(a, b);
+    }
+
+    /// <summary>
+    /// One step of active expiry: visits up to <paramref name="budget"/> slots per shard, deleting expired
+    /// keys, so memory comes back without access. Returns keys expired.
+    /// </summary>
+    public long ActiveExpireCycle(int budget, long now)
+    {
+        if (IsReplica) return 0;
+        long expired = 0;
+        foreach (var shard in _shards)
+        {
+            lock (shard.Lock)
+            {
+                for (int db = 0; db < Databases; db++)
+                {
+                    var table = shard.DbIfExists(db);
+                    if (table == null || table.ExpiresCount == 0) continue;
+                    int cursor = shard.ExpireCursor[db];
+                    int n = table.SlotCount;
+                    if (cursor >= n) cursor = 0;
+                    int visited = 0;
+                    while (visited < budget && cursor < n)
+                    {
+                        var o = table.At(cursor);
+                        if (o != null)
+                        {
+                            long exp = Entry.ExpireAt(o);
+                            if (exp != 0 && exp <= now)
+                            {
+                                ExpireSlot(shard, table, db, cursor);
+                                expired++;
+                                if (table.SlotCount == 0) break;
+                            }
+                        }
+                        cursor++;
+                        visited++;
+                    }
+                    shard.ExpireCursor[db] = cursor >= table.SlotCount ? 0 : cursor;
+                }
+            }
+        }
+        return expired;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using Tern.Server.Commands;
+using Tern.Server.Configuration;
+using Tern.Server.Families;
+using Tern.Server.Info;
+using Tern.Server.Network;
+using Tern.Server.Storage;
+
+namespace Tern.Server;
+
+/// <summary>
+/// One Tern server: configuration, keyspace, command table, dispatcher, clients and background work. The
+/// executable and the test kit both host it; tests run it in-process on port 0.
+/// </summary>
+public sealed class TernServer : IDisposable, IKeyspaceEvents
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Thread? _cron;
+
+    public TernServer(ServerConfig config)
+    {
+        Config = config;
+        Log.Configure(config.LogLevel, config.LogFile);
+        Keyspace = new Keyspace(config.Databases) { Events = this };
+        Commands = new CommandTable();
+        CommandFamilies.RegisterAll(Commands);
+        Stats = new ServerStats(Commands.All.Count);
+        Dispatcher = new Dispatcher(this);
+        SlowLog = new SlowLog(this);
+        Listener = new Listener(this);
+        RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        config.Changed += OnConfigChanged;
+    }
+
+    public ServerConfig Config { get; }
+    public Log Log { get; } = new();
+    public Keyspace Keyspace { get; }
+    public CommandTable Commands { get; }
+    public Dispatcher Dispatcher { get; }
+    public ServerStats Stats { get; }
+    public SlowLog SlowLog { get; }
+    public Monitors Monitors { get; } = new();
+    public ClientRegistry Clients { get; } = new();
+    public Listener Listener { get; }
+
+    /// <summary>40 hex characters, new at every start (INFO server run_id).</summary>
+    public string RunId { get; }
+
+    public long StartedMs { get; } = Clock.UnixMs();
+
+    /// <summary>Where writes go in their propagated form (the replication log); null while nobody listens.</summary>
+    public IPropagationSink? PropagationSink { get; set; }
+
+    /// <summary>True while a dataset loads (commands without the "loading" flag answer -LOADING).</summary>
+    public bool Loading { get; set; }
+
+    /// <summary>True when this server replicates from a primary and replica-read-only is on.</summary>
+    public bool IsReadOnlyReplica => Keyspace.IsReplica && Config.ReplicaReadOnly;
+
+    /// <summary>The port the server listens on (the real one when configured as 0).</summary>
+    public int Port => Listener.Port;
+
+    /// <summary>Set when SHUTDOWN ran: the host process should exit.</summary>
+    public Task Stopped => _stoppedTcs.Task;
+    private readonly TaskCompletionSource _stoppedTcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Start()
+    {
+        Listener.Start();
+        _cron = new Thread(CronLoop) { IsBackground = true, Name = "tern-cron" };
+        _cron.Start();
+        Log.Notice($"Ready to accept connections tcp (port {Port})");
+    }
+
+    /// <summary>Background work, Config.Hz times a second: active expiry, client timeouts.</summary>
+    private void CronLoop()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            long hz = Math.Clamp(Config.Hz, 1, 500);
+            if (token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(1000.0 / hz))) break;
+            try
+            {
+                // Each tick looks at a slice of every shard; about 25% of keys-with-TTL slots per second at hz 10.
+                Keyspace.ActiveExpireCycle(256, Clock.UnixMs());
+                CloseTimedOutClients();
+            }
+            catch (Exception e)
+            {
+                Log.Warning($"Background cycle failed: {e}");
+            }
+        }
+    }
+
+    private void CloseTimedOutClients()
+    {
+        long timeout = Config.Timeout;
+        if (timeout <= 0) return;
+        long now = Clock.UnixMs();
+        foreach (var c in Clients.Snapshot())
+        {
+            var cl = c.Client;
+            if (cl.IsReplica || cl.IsPrimaryLink || cl.IsSubscribed || cl.IsMonitor) continue;
+            if (now - cl.LastInteractionMs > timeout * 1000)
+            {
+                Log.Verbose("Closing idle client");
+                c.Close();
+            }
+        }
+    }
+
+    private void OnConfigChanged(string name)
+    {
+        if (name is "loglevel" or "logfile") Log.Configure(Config.LogLevel, "");
+    }
+
+    void IKeyspaceEvents.OnExpired(int db, ReadOnlySpan<byte> key)
+    {
+        // A primary tells its replicas about expiry with a DEL, as Redis 7.0 does (propagateDeletion).
+        var sink = PropagationSink;
+        if (sink == null) return;
+        var p = new PropagationBuffer();
+        p.Begin(2);
+        p.Arg("DEL"u8);
+        p.Arg(key);
+        sink.Append(db, p.Bytes, 1);
+    }
+
+    /// <summary>SHUTDOWN: stop listening, close clients, signal the host.</summary>
+    public void Shutdown()
+    {
+        Log.Warning("User requested shutdown...");
+        Dispose();
+        _stoppedTcs.TrySetResult();
+    }
+
+    public void Dispose()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel();
+        Listener.Stop();
+        foreach (var c in Clients.Snapshot()) c.Close();
+        _stoppedTcs.TrySetResult();
+    }
+}
