@@ -1,0 +1,180 @@
+using Tern.TestKit;
+
+namespace Tern.Integration.Tests;
+
+/// <summary>String commands, replayed against redis-server and Tern, replies compared byte for byte.</summary>
+public sealed class StringFamilyTests(Differential d) : IClassFixture<Differential>
+{
+    [Fact]
+    public void GetSetBasics()
+    {
+        d.Reset();
+        d.Script("""
+            GET missing
+            SET k v
+            GET k
+            SET k ""
+            GET k
+            SET "bin\x00key" "val\r\nue"
+            GET "bin\x00key"
+            SET k v extra
+            SET k
+            GET
+            get k
+            sEt k V2
+            """);
+    }
+
+    [Theory]
+    [InlineData("SET k v NX")]
+    [InlineData("SET k v XX")]
+    [InlineData("SET k v NX XX")]
+    [InlineData("SET k v XX NX")]
+    [InlineData("SET k v GET")]
+    [InlineData("SET k v NX GET")]
+    [InlineData("SET k v EX 10")]
+    [InlineData("SET k v PX 100000")]
+    [InlineData("SET k v EX 0")]
+    [InlineData("SET k v EX -5")]
+    [InlineData("SET k v EX abc")]
+    [InlineData("SET k v EX 10 PX 10")]
+    [InlineData("SET k v EX")]
+    [InlineData("SET k v KEEPTTL")]
+    [InlineData("SET k v KEEPTTL EX 10")]
+    [InlineData("SET k v EX 10 KEEPTTL")]
+    [InlineData("SET k v EXAT 1")]
+    [InlineData("SET k v PXAT 99999999999999")]
+    [InlineData("SET k v EX 9223372036854775807")]
+    [InlineData("SET k v EX 9223372036854775")]
+    [InlineData("SET k v PX 9223372036854775807")]
+    [InlineData("SET k v PERSIST")]
+    [InlineData("SET k v FOO")]
+    public void SetOptions(string line)
+    {
+        d.Reset();
+        d.Same(Differential.SplitLine(line));
+        d.Same("GET", "k");
+        d.Same("SET", "k", "old");
+        d.Same(Differential.SplitLine(line));
+        d.Same("GET", "k");
+    }
+
+    [Fact]
+    public void Counters()
+    {
+        d.Reset();
+        d.Script("""
+            INCR n
+            INCR n
+            INCRBY n 10
+            INCRBY n -100
+            DECR n
+            DECRBY n 5
+            DECRBY n -9223372036854775808
+            SET big 9223372036854775807
+            INCR big
+            SET small -9223372036854775808
+            DECR small
+            INCRBY n +1
+            INCRBY n " 1"
+            INCRBY n 01
+            INCRBY n 1.5
+            INCRBY n 99999999999999999999
+            SET s abc
+            INCR s
+            SET sp " 1"
+            INCR sp
+            SET z 0
+            INCR z
+            SET neg -0
+            INCR neg
+            INCRBYFLOAT f 1.5
+            INCRBYFLOAT f 0.1
+            INCRBYFLOAT f -1.6
+            INCRBYFLOAT f abc
+            INCRBYFLOAT f inf
+            SET f2 10.5
+            INCRBYFLOAT f2 0.1
+            """);
+    }
+
+    [Fact]
+    public void RangesAndLengths()
+    {
+        d.Reset();
+        d.Script("""
+            SET s "Hello World"
+            GETRANGE s 0 4
+            GETRANGE s -5 -1
+            GETRANGE s 5 2
+            GETRANGE s -1 -5
+            GETRANGE s 0 100
+            GETRANGE s -100 2
+            GETRANGE missing 0 10
+            GETRANGE s a 1
+            SUBSTR s 1 3
+            STRLEN s
+            STRLEN missing
+            APPEND s "!!"
+            APPEND new abc
+            GET s
+            SETRANGE s 6 Redis
+            SETRANGE s 20 x
+            GET s
+            SETRANGE s -1 x
+            SETRANGE empty 0 ""
+            EXISTS empty
+            SETRANGE s 0 ""
+            SETRANGE pad 3 x
+            GET pad
+            SETRANGE s 536870912 x
+            """);
+    }
+
+    [Fact]
+    public void MultiKey()
+    {
+        d.Reset();
+        d.Script("""
+            MSET a 1 b 2 c 3
+            MGET a b c missing
+            MSET a 1 b
+            MSETNX a 1 x 2
+            MSETNX x 1 y 2
+            MGET x y
+            GETSET a new
+            GETSET nokey v
+            GETDEL a
+            GETDEL a
+            SETNX a 1
+            SETNX a 2
+            GET a
+            """);
+    }
+
+    [Fact]
+    public void ExpiryVariants()
+    {
+        d.Reset();
+        d.Script("""
+            SETEX k 100 v
+            TTL k
+            SETEX k 0 v
+            SETEX k -1 v
+            SETEX k abc v
+            PSETEX k 100000 v
+            GETEX k
+            GETEX k PERSIST
+            TTL k
+            GETEX k EX 100
+            TTL k
+            GETEX k PX 0
+            GETEX k EXAT 1
+            EXISTS k
+            GETEX missing EX 10
+            SET k v
+            GETEX k PERSIST EX 10
+            GETEX k FOO
+            """);
+    }
+}
