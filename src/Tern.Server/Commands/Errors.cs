@@ -4,7 +4,7 @@ namespace Tern.Server.Commands;
 /// Every error text Tern sends, spelled exactly as Redis 7.0 spells it (server.c createSharedObjects and the
 /// t_*.c files). Handlers never spell an error themselves.
 /// </summary>
-public static class Errors
+public static partial class Errors
 {
     public static ReadOnlySpan<byte> WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value"u8;
     public static ReadOnlySpan<byte> Syntax => "ERR syntax error"u8;
