@@ -40,6 +40,25 @@ public sealed class CommandContext
 
     public int Db => Client.Db;
 
+    /// <summary>MULTI/WATCH state of this client.</summary>
+    public TransactionState Transaction { get; } = new();
+
+    /// <summary>True while EXEC runs the queued commands: blocking commands must not block.</summary>
+    public bool InExec { get; internal set; }
+
+    /// <summary>During EXEC: MULTI was already written to the propagation sink.</summary>
+    internal bool ExecPropagationOpen;
+
+    /// <summary>Blocking commands answer at once instead of blocking (inside MULTI/EXEC, scripts).</summary>
+    public bool DenyBlocking => InExec;
+
+    /// <summary>Called when the connection closes: releases WATCHes.</summary>
+    public void OnDisconnect()
+    {
+        Transaction.ClearQueue();
+        Transaction.Unwatch(Keyspace);
+    }
+
     public int ArgCount => Args.Count;
 
     public ReadOnlySpan<byte> Arg(int i) => Args[i];

@@ -34,6 +34,7 @@ public sealed class Dispatcher
         if (cmd == null)
         {
             ctx.Error(Errors.UnknownCommand(args));
+            FlagTransaction(ctx);
             return;
         }
         if (cmd.IsContainer && !(args.Count == 1 && cmd.Handler != null))
@@ -47,6 +48,7 @@ public sealed class Dispatcher
             if (sub == null)
             {
                 ctx.Error(Errors.UnknownSubcommand(args[1], args[0]));
+                FlagTransaction(ctx);
                 return;
             }
             cmd = sub;
@@ -70,7 +72,7 @@ public sealed class Dispatcher
             Reject(ctx, cmd, Errors.NoAuth);
             return;
         }
-        if (client.InMulti && (flags & CommandFlags.NoMulti) != 0)
+        if (ctx.Transaction.Active && (flags & CommandFlags.NoMulti) != 0)
         {
             Reject(ctx, cmd, Errors.NotAllowedInMulti);
             return;
@@ -90,7 +92,23 @@ public sealed class Dispatcher
             Reject(ctx, cmd, Errors.Loading);
             return;
         }
+        if (ctx.Transaction.Active && !RunsInsideMulti(cmd))
+        {
+            // Inside MULTI everything but the transaction-control commands is queued, checked but not run.
+            ctx.Transaction.Queue.Add((args.Clone(), cmd));
+            ctx.Reply.Raw("+QUEUED\r\n"u8);
+            return;
+        }
         Call(ctx, cmd);
+    }
+
+    private static bool RunsInsideMulti(CommandDef cmd) =>
+        cmd.Parent == null && cmd.FullName is "exec" or "discard" or "multi" or "watch" or "quit" or "reset";
+
+    /// <summary>An error while queueing makes EXEC fail with EXECABORT (Redis's flagTransaction).</summary>
+    private static void FlagTransaction(CommandContext ctx)
+    {
+        if (ctx.Transaction.Active) ctx.Transaction.QueueError = true;
     }
 
     private static bool AllowedWhileSubscribed(CommandDef cmd)
@@ -103,12 +121,14 @@ public sealed class Dispatcher
     private void Reject(CommandContext ctx, CommandDef cmd, ReadOnlySpan<byte> error)
     {
         ctx.Error(error);
+        FlagTransaction(ctx);
         _server.Stats.Local.Rejected[cmd.Id]++;
     }
 
     private void Reject(CommandContext ctx, CommandDef cmd, string error)
     {
         ctx.Error(error);
+        FlagTransaction(ctx);
         _server.Stats.Local.Rejected[cmd.Id]++;
     }
 
@@ -168,13 +188,17 @@ public sealed class Dispatcher
     private void RunLockedKeys(CommandContext ctx, CommandDef cmd)
     {
         var args = ctx.Args;
-        Span<int> shards = stackalloc int[MaxKeyLocks];
-        int n = CollectShards(cmd, args, shards);
-        if (n < 0)
+        Span<int> positions = stackalloc int[MaxKeyLocks];
+        int keys = KeyPositions(cmd, args, positions);
+        if (keys > MaxKeyLocks)
         {
             RunLockedAll(ctx, cmd);
             return;
         }
+        positions = positions[..keys];
+        Span<int> shards = stackalloc int[MaxKeyLocks];
+        int n = 0;
+        foreach (int p in positions) n = AddShard(shards, n, Keyspace.ShardIndex(Keyspace.Hash(args[p])));
         var all = _keyspace.Shards;
         if (n == 1)
         {
@@ -183,7 +207,7 @@ public sealed class Dispatcher
             try
             {
                 cmd.Handler!(ctx);
-                if (ctx.Dirty != 0) Propagate(ctx);
+                if (ctx.Dirty != 0) AfterWrite(ctx, positions);
             }
             finally
             {
@@ -195,7 +219,7 @@ public sealed class Dispatcher
         try
         {
             cmd.Handler!(ctx);
-            if (ctx.Dirty != 0) Propagate(ctx);
+            if (ctx.Dirty != 0) AfterWrite(ctx, positions);
         }
         finally
         {
@@ -203,28 +227,34 @@ public sealed class Dispatcher
         }
     }
 
-    /// <summary>
-    /// Sorted, distinct shard indexes of the command's keys; -1 when there are too many to lock one by one
-    /// (then every shard is locked). 0 keys (an optional-keys command called without keys) locks nothing.
-    /// </summary>
-    private static int CollectShards(CommandDef cmd, Tern.Protocol.CommandArgs args, Span<int> shards)
+    /// <summary>A write changed data: invalidate WATCHes on its keys and record its propagated form.</summary>
+    private void AfterWrite(CommandContext ctx, ReadOnlySpan<int> keyPositions)
     {
-        int n = 0;
+        foreach (int p in keyPositions) _keyspace.Touch(ctx.Db, ctx.Args[p]);
+        Propagate(ctx);
+    }
+
+    /// <summary>
+    /// Writes the argument indexes of the command's keys into <paramref name="positions"/> and returns how many
+    /// there are; a count above the span's length means "too many to lock one by one" (nothing written).
+    /// Malformed arguments for a movable-keys command give 0 (the handler reports the error).
+    /// </summary>
+    public static int KeyPositions(CommandDef cmd, Tern.Protocol.CommandArgs args, Span<int> positions)
+    {
         if (cmd.KeyExtractor != null)
         {
-            Span<int> pos = stackalloc int[MaxKeyLocks];
-            int k = cmd.KeyExtractor(args, pos);
-            if (k < 0) return 0;
-            if (k > MaxKeyLocks) return -1;
-            for (int i = 0; i < k; i++) n = AddShard(shards, n, Keyspace.ShardIndex(Keyspace.Hash(args[pos[i]])));
-            return n;
+            int k = cmd.KeyExtractor(args, positions);
+            return k < 0 ? 0 : k;
         }
+        if (cmd.FirstKey <= 0) return 0;
         int last = cmd.LastKey < 0 ? args.Count + cmd.LastKey : cmd.LastKey;
         if (last >= args.Count) last = args.Count - 1;
         int step = cmd.Step <= 0 ? 1 : cmd.Step;
-        if ((last - cmd.FirstKey) / step + 1 > MaxKeyLocks) return -1;
-        for (int i = cmd.FirstKey; i <= last; i += step)
-            n = AddShard(shards, n, Keyspace.ShardIndex(Keyspace.Hash(args[i])));
+        if (last < cmd.FirstKey) return 0;
+        int count = (last - cmd.FirstKey) / step + 1;
+        if (count > positions.Length) return count;
+        int n = 0;
+        for (int i = cmd.FirstKey; i <= last; i += step) positions[n++] = i;
         return n;
     }
 
@@ -245,6 +275,12 @@ public sealed class Dispatcher
         if (sink == null) return;
         var p = ctx.Propagation;
         if (p.Commands == 0) p.Verbatim(ctx.Args);
+        if (ctx.InExec && !ctx.ExecPropagationOpen)
+        {
+            // A transaction reaches replicas wrapped in MULTI ... EXEC, as Redis propagates it.
+            sink.Append(ctx.Db, "*1\r\n$5\r\nMULTI\r\n"u8, 1);
+            ctx.ExecPropagationOpen = true;
+        }
         sink.Append(ctx.Db, p.Bytes, p.Commands);
     }
 }

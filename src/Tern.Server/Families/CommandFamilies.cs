@@ -11,5 +11,6 @@ public static class CommandFamilies
         StringFamily.Register(t);
         KeyFamily.Register(t);
         ServerFamily.Register(t);
+        TransactionFamily.Register(t);
     }
 }

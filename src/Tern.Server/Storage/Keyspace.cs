@@ -109,6 +109,7 @@ public sealed class Keyspace
         object o = table.Get(slot);
         shard.ExpiredKeys++;
         var key = Entry.Key(o);
+        if (shard.Watchers != null) TouchWatchers(shard, db, key);
         // The event handler propagates DEL before the slot is freed so it can still read the key bytes.
         Events?.OnExpired(db, key);
         table.RemoveAt(slot);
@@ -234,16 +235,82 @@ public sealed class Keyspace
         return n;
     }
 
-    /// <summary>FLUSHDB for one database (all locks held by the caller).</summary>
+    /// <summary>FLUSHDB for one database (all locks held by the caller). Every WATCH on it is invalidated.</summary>
     public void FlushDb(int db)
     {
-        foreach (var s in _shards) s.Flush(db);
+        foreach (var s in _shards)
+        {
+            TouchWatchersOfDb(s, db);
+            s.Flush(db);
+        }
     }
 
-    /// <summary>SWAPDB (all locks held by the caller).</summary>
+    /// <summary>SWAPDB (all locks held by the caller). WATCHes on both databases are invalidated.</summary>
     public void SwapDb(int a, int b)
     {
-        foreach (var s in _shards) s.Swap(a, b);
+        foreach (var s in _shards)
+        {
+            TouchWatchersOfDb(s, a);
+            TouchWatchersOfDb(s, b);
+            s.Swap(a, b);
+        }
+    }
+
+    // ---- WATCH (shard lock held) ----
+
+    /// <summary>Registers a watch on a key (the key's shard lock is held).</summary>
+    public void Watch(int db, ReadOnlySpan<byte> key, IKeyWatcher watcher)
+    {
+        var shard = ShardOf(key);
+        var list = shard.Watchers ??= [];
+        foreach (var w in list)
+            if (w.Watcher == watcher && w.Db == db && key.SequenceEqual(w.Key)) return;
+        list.Add(new WatchEntry(db, key.ToArray(), watcher));
+    }
+
+    /// <summary>Removes every watch of <paramref name="watcher"/> (takes each shard lock itself).</summary>
+    public void UnwatchAll(IKeyWatcher watcher, IEnumerable<int> shardIndexes)
+    {
+        foreach (int i in shardIndexes)
+        {
+            var shard = _shards[i];
+            lock (shard.Lock)
+            {
+                var list = shard.Watchers;
+                if (list == null) continue;
+                list.RemoveAll(w => w.Watcher == watcher);
+                if (list.Count == 0) shard.Watchers = null;
+            }
+        }
+    }
+
+    /// <summary>A write to <paramref name="key"/>: invalidates the WATCHes on it (shard lock held).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Touch(int db, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        if (shard.Watchers != null) TouchWatchers(shard, db, key);
+    }
+
+    private static void TouchWatchers(Shard shard, int db, ReadOnlySpan<byte> key)
+    {
+        foreach (var w in shard.Watchers!)
+            if (w.Db == db && key.SequenceEqual(w.Key)) w.Watcher.OnWatchedKeyTouched();
+    }
+
+    /// <summary>
+    /// FLUSHDB/SWAPDB: invalidates the WATCHes on keys of <paramref name="db"/> that exist (as Redis's
+    /// touchAllWatchedKeysInDb: a watched key that was absent stays untouched by a flush).
+    /// </summary>
+    private static void TouchWatchersOfDb(Shard shard, int db)
+    {
+        if (shard.Watchers == null) return;
+        var table = shard.DbIfExists(db);
+        foreach (var w in shard.Watchers)
+        {
+            if (w.Db != db) continue;
+            if (table != null && table.Find(w.Key, (uint)Hash(w.Key)) >= 0) w.Watcher.OnWatchedKeyTouched();
+        }
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ public sealed class Shard
     /// <summary>Writes since the last save (Redis's "dirty").</summary>
     public long Dirty;
 
+    /// <summary>WATCHed keys of this shard (null while nobody watches; guarded by the shard lock).</summary>
+    internal List<WatchEntry>? Watchers;
+
     public int DatabaseCount => _dbs.Length;
 
     /// <summary>The table of database <paramref name="db"/>, created on first use.</summary>

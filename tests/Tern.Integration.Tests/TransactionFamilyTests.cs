@@ -1,0 +1,124 @@
+using Tern.TestKit;
+
+namespace Tern.Integration.Tests;
+
+public sealed class TransactionFamilyTests(Differential d) : IClassFixture<Differential>
+{
+    [Fact]
+    public void MultiExecDiscard()
+    {
+        d.Reset();
+        d.Script("""
+            EXEC
+            DISCARD
+            MULTI
+            MULTI
+            SET a 1
+            INCR a
+            GET a
+            EXEC
+            MULTI
+            SET b 1
+            DISCARD
+            GET b
+            MULTI
+            SET a x
+            INCR a
+            GET a
+            EXEC
+            MULTI
+            SET a 1
+            NOSUCHCOMMAND x
+            GET a
+            EXEC
+            GET a
+            MULTI
+            GET
+            EXEC
+            MULTI
+            WATCH a
+            EXEC
+            MULTI
+            EXEC
+            """);
+    }
+
+    [Fact]
+    public void WatchAbortsWhenAnotherClientWrites()
+    {
+        d.Reset();
+        foreach (var port in new[] { d.Redis.Port, d.Tern.Port })
+        {
+            using var a = new RespClient(port);
+            using var b = new RespClient(port);
+            Assert.Equal("+OK", a.Call("SET", "w", "1").Text);
+            Assert.Equal("+OK", a.Call("WATCH", "w").Text);
+            Assert.Equal("+OK", b.Call("SET", "w", "2").Text);
+            a.Call("MULTI");
+            a.Call("SET", "w", "3");
+            Assert.True(a.Call("EXEC").IsNull, $"EXEC after a touched WATCH must fail (port {port})");
+            Assert.Equal("2", a.Call("GET", "w").Text);
+
+            // Untouched watch: EXEC runs.
+            a.Call("WATCH", "w");
+            a.Call("MULTI");
+            a.Call("SET", "w", "4");
+            var ok = a.Call("EXEC");
+            Assert.Equal('*', ok.Type);
+            Assert.Single(ok.Items!);
+            Assert.Equal("4", b.Call("GET", "w").Text);
+
+            // UNWATCH forgets; FLUSHALL touches existing watched keys.
+            a.Call("WATCH", "w");
+            a.Call("UNWATCH");
+            b.Call("SET", "w", "5");
+            a.Call("MULTI");
+            a.Call("GET", "w");
+            Assert.Single(a.Call("EXEC").Items!);
+            a.Call("WATCH", "w");
+            b.Call("FLUSHALL");
+            a.Call("MULTI");
+            a.Call("GET", "w");
+            Assert.True(a.Call("EXEC").IsNull);
+
+            // Expiry of a watched key counts as a write.
+            a.Call("SET", "e", "1");
+            a.Call("WATCH", "e");
+            a.Call("PEXPIRE", "e", "1");
+            Wait.Until(() => b.Call("EXISTS", "e").Integer == 0, "e to expire");
+            a.Call("MULTI");
+            a.Call("GET", "e");
+            Assert.True(a.Call("EXEC").IsNull);
+        }
+    }
+
+    [Fact]
+    public async Task TransactionIsAtomicAcrossShards()
+    {
+        using var tern = new TernHost();
+        using var setup = tern.Connect();
+        setup.Call("MSET", "x", "0", "y", "0");
+        var writer = Task.Run(() =>
+        {
+            using var c = tern.Connect();
+            for (int i = 1; i <= 2000; i++)
+            {
+                c.Call("MULTI");
+                c.Call("SET", "x", i);
+                c.Call("SET", "y", i);
+                c.Call("EXEC");
+            }
+        });
+        using var reader = tern.Connect();
+        int checks = 0;
+        while (!writer.IsCompleted)
+        {
+            var r = reader.Call("MGET", "x", "y");
+            Assert.Equal(r.Items![0].Text, r.Items[1].Text);
+            checks++;
+        }
+        await writer;
+        Assert.True(checks > 0);
+        Assert.Equal("2000", reader.Call("GET", "x").Text);
+    }
+}
