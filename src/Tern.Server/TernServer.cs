@@ -27,6 +27,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Stats = new ServerStats(Commands.All.Count);
         Dispatcher = new Dispatcher(this);
         SlowLog = new SlowLog(this);
+        Blocking = new Blocking.BlockingCoordinator(this);
         Listener = new Listener(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         config.Changed += OnConfigChanged;
@@ -40,6 +41,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public ServerStats Stats { get; }
     public SlowLog SlowLog { get; }
     public Monitors Monitors { get; } = new();
+    public Blocking.BlockingCoordinator Blocking { get; }
     public ClientRegistry Clients { get; } = new();
     public Listener Listener { get; }
 

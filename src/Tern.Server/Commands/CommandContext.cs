@@ -52,9 +52,36 @@ public sealed class CommandContext
     /// <summary>Blocking commands answer at once instead of blocking (inside MULTI/EXEC, scripts).</summary>
     public bool DenyBlocking => InExec;
 
+    /// <summary>Set by <see cref="Blocking.BlockingCoordinator.Block"/>: the connection waits before its next command.</summary>
+    public Blocking.BlockedClient? Blocked { get; internal set; }
+
+    /// <summary>True while a blocked command is run again because one of its keys was written.</summary>
+    public bool RetryingBlocked { get; internal set; }
+
+    /// <summary>Set when a retried blocked command still found nothing (it keeps waiting).</summary>
+    internal bool StillBlocked;
+
+    /// <summary>Keys written by this command that have blocked waiters; served once the locks are released.</summary>
+    internal readonly List<(int Db, byte[] Key)> ReadyKeys = [];
+
+    /// <summary>
+    /// Blocks the current command on the keys at <paramref name="keyArgs"/> until <paramref name="deadlineMs"/>
+    /// (0 = forever). Handlers call this when they found nothing and <see cref="DenyBlocking"/> is false.
+    /// </summary>
+    public void Block(ReadOnlySpan<int> keyArgs, long deadlineMs, Blocking.TimeoutReply timeoutReply)
+    {
+        if (RetryingBlocked)
+        {
+            StillBlocked = true;
+            return;
+        }
+        Server.Blocking.Block(this, keyArgs, deadlineMs, timeoutReply);
+    }
+
     /// <summary>Called when the connection closes: releases WATCHes.</summary>
     public void OnDisconnect()
     {
+        Server.Blocking.Cancel(this);
         Transaction.ClearQueue();
         Transaction.Unwatch(Keyspace);
     }

@@ -168,6 +168,15 @@ public sealed class Dispatcher
         if (ctx.ErrorReplies > 0) local.Failed[cmd.Id]++;
         ctx.Client.LastCommand = cmd.FullName;
         _server.SlowLog.Consider(ctx, usec);
+        // Waiters on written keys are served after the locks are gone (and after the whole EXEC).
+        if (ctx.ReadyKeys.Count > 0 && !ctx.InExec) ServeReady(ctx);
+    }
+
+    private void ServeReady(CommandContext ctx)
+    {
+        var ready = new List<(int, byte[])>(ctx.ReadyKeys);
+        ctx.ReadyKeys.Clear();
+        _server.Blocking.ServeReady(ready);
     }
 
     private void RunLockedAll(CommandContext ctx, CommandDef cmd)
@@ -230,7 +239,14 @@ public sealed class Dispatcher
     /// <summary>A write changed data: invalidate WATCHes on its keys and record its propagated form.</summary>
     private void AfterWrite(CommandContext ctx, ReadOnlySpan<int> keyPositions)
     {
-        foreach (int p in keyPositions) _keyspace.Touch(ctx.Db, ctx.Args[p]);
+        foreach (int p in keyPositions)
+        {
+            var key = ctx.Args[p];
+            var shard = _keyspace.ShardOf(key);
+            if (shard.Watchers != null) _keyspace.Touch(ctx.Db, key);
+            if (shard.Blocked != null && Blocking.BlockingCoordinator.HasWaiters(shard, ctx.Db, key))
+                ctx.ReadyKeys.Add((ctx.Db, key.ToArray()));
+        }
         Propagate(ctx);
     }
 

@@ -60,6 +60,7 @@ public sealed partial class ServerConfig
     public ServerConfig()
     {
         Register();
+        RegisterEncodings();
     }
 
     private void Register()
@@ -178,14 +179,14 @@ public sealed partial class ServerConfig
             return null;
         }, flags, aliases));
 
-    private void Memory(string name, Func<long> get, Action<long> set, long min, long max, ConfigFlags flags = ConfigFlags.None) =>
+    private void Memory(string name, Func<long> get, Action<long> set, long min, long max, ConfigFlags flags = ConfigFlags.None, params string[] aliases) =>
         Add(new ConfigParam(name, () => get().ToString(CultureInfo.InvariantCulture), v =>
         {
             if (!TryParseMemory(v, out long n)) return "argument must be a memory value";
             if (n < min || n > max) return $"argument must be between {min} and {max} inclusive";
             set(n);
             return null;
-        }, flags));
+        }, flags, aliases));
 
     private void Bool(string name, Func<bool> get, Action<bool> set, ConfigFlags flags = ConfigFlags.None, params string[] aliases) =>
         Add(new ConfigParam(name, () => get() ? "yes" : "no", v =>

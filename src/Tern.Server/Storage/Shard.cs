@@ -31,6 +31,9 @@ public sealed class Shard
     /// <summary>WATCHed keys of this shard (null while nobody watches; guarded by the shard lock).</summary>
     internal List<WatchEntry>? Watchers;
 
+    /// <summary>Clients blocked on keys of this shard, in the order they blocked (shard lock).</summary>
+    public List<Blocking.BlockedEntry>? Blocked;
+
     public int DatabaseCount => _dbs.Length;
 
     /// <summary>The table of database <paramref name="db"/>, created on first use.</summary>

@@ -1,0 +1,58 @@
+using Tern.Protocol;
+using Tern.Server.Commands;
+
+namespace Tern.Server.Blocking;
+
+/// <summary>What a blocked command answers when its timeout passes.</summary>
+public enum TimeoutReply : byte
+{
+    /// <summary>BLPOP, BRPOP, BZPOPMIN, BLMPOP, XREAD ...: *-1 in RESP2, _ in RESP3.</summary>
+    NullArray,
+    /// <summary>BLMOVE, BRPOPLPUSH: $-1 in RESP2, _ in RESP3.</summary>
+    NullBulk,
+}
+
+/// <summary>
+/// A client waiting on keys. Its command (copied) is run again, in the client's own context, when one of its
+/// keys is written; if it still finds nothing it keeps its place in line.
+/// </summary>
+public sealed class BlockedClient
+{
+    /// <summary>
+    /// Parking: registered but the connection has not yet stopped using its reply buffer; Waiting: parked;
+    /// Serving: a writer is running the command again; Served/Finished: answered.
+    /// </summary>
+    internal const int Waiting = 0, Served = 1, Finished = 2, Serving = 3, Parking = 4;
+    internal int State = Parking;
+
+    /// <summary>A key was written while the client was still parking: serve it once parked.</summary>
+    internal int WakePending;
+
+    internal BlockedClient(CommandContext ctx, CommandArgs args, CommandDef command, (int Db, byte[] Key)[] keys, long deadlineMs, TimeoutReply timeoutReply)
+    {
+        Context = ctx;
+        Args = args;
+        Command = command;
+        Keys = keys;
+        DeadlineMs = deadlineMs;
+        TimeoutReply = timeoutReply;
+    }
+
+    public CommandContext Context { get; }
+    public CommandArgs Args { get; }
+    public CommandDef Command { get; }
+    public (int Db, byte[] Key)[] Keys { get; }
+
+    /// <summary>Unix ms when it times out; 0 waits forever.</summary>
+    public long DeadlineMs { get; }
+
+    public TimeoutReply TimeoutReply { get; }
+
+    /// <summary>Completes when the client was served, timed out, was unblocked or disconnected.</summary>
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal Timer? Timer;
+}
+
+/// <summary>One entry of a shard's wait list: a blocked client waiting on (db, key).</summary>
+public readonly record struct BlockedEntry(int Db, byte[] Key, BlockedClient Client);
