@@ -53,6 +53,9 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     /// <summary>Where writes go in their propagated form (the replication log); null while nobody listens.</summary>
     public IPropagationSink? PropagationSink { get; set; }
 
+    /// <summary>Where keyspace notifications go (pub/sub); null until pub/sub is wired.</summary>
+    public IKeyspaceNotifier? KeyspaceNotifier { get; set; }
+
     /// <summary>True while a dataset loads (commands without the "loading" flag answer -LOADING).</summary>
     public bool Loading { get; set; }
 
