@@ -106,7 +106,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         foreach (var c in Clients.Snapshot())
         {
             var cl = c.Client;
-            if (cl.IsReplica || cl.IsPrimaryLink || cl.IsSubscribed || cl.IsMonitor) continue;
+            if (cl.IsReplica || cl.IsPrimaryLink || cl.IsSubscribed || cl.IsMonitor || c.IsBlocked) continue;
             if (now - cl.LastInteractionMs > timeout * 1000)
             {
                 Log.Verbose("Closing idle client");

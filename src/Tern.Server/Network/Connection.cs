@@ -45,6 +45,12 @@ public sealed class Connection
     public Client Client { get; }
     public int Fd { get; }
 
+    /// <summary>Waiting in a blocking command (not closed by the idle timeout; CLIENT LIST flag "b").</summary>
+    public bool IsBlocked => _ctx.Blocked != null;
+
+    /// <summary>The command context of this connection (CLIENT UNBLOCK reaches the blocked command through it).</summary>
+    public CommandContext Context => _ctx;
+
     /// <summary>The RESP protocol in use (HELLO changes it).</summary>
     public int Protocol
     {
@@ -115,6 +121,16 @@ public sealed class Connection
                             _args.Rebase(buf, start);
                             Execute();
                             start += consumed;
+                            var blocked = _ctx.Blocked;
+                            if (blocked != null)
+                            {
+                                // A blocking command found nothing: send what is pending, hand the reply buffer to
+                                // the writers that may serve us, and wait (no thread is held while waiting).
+                                if (_reply.Length > 0) await SendReplyAsync().ConfigureAwait(false);
+                                _server.Blocking.Park(blocked);
+                                await blocked.Done.Task.ConfigureAwait(false);
+                                if (Client.KillRequested) break;
+                            }
                             if (Client.CloseAfterReply) break;
                             if (_reply.Length >= FlushThreshold) await SendReplyAsync().ConfigureAwait(false);
                         }
@@ -172,6 +188,7 @@ public sealed class Connection
         }
         finally
         {
+            _ctx.OnDisconnect();
             ArrayPool<byte>.Shared.Return(buf);
             Close();
             _reply.Dispose();
@@ -319,6 +336,8 @@ public sealed class Connection
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         Client.KillRequested = true;
+        // A read loop waiting in a blocking command wakes up and sees the kill.
+        _server.Blocking.Cancel(_ctx);
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
