@@ -159,7 +159,8 @@ public sealed class Keyspace
             }
             clock = (LfuMinutes() << 8) | counter;
         }
-        if (shared >= 0) _sharedClock[shared] = clock;
+        // Written only when it changes: a popular small value would otherwise bounce this line between cores.
+        if (shared >= 0 && _sharedClock[shared] != clock) _sharedClock[shared] = clock;
         Entry.Touch(o, clock);
     }
 
@@ -246,7 +247,7 @@ public sealed class Keyspace
             if (Lfu)
             {
                 lru = AccessClock(old);
-                if (ShareIntegers && !raw && PackedString.SmallInteger(value, SharedIntegers) is var v && v >= 0) _sharedClock[v] = lru;
+                if (ShareIntegers && !raw && PackedString.ParseSmallInteger(value, SharedIntegers) is var v && v >= 0) _sharedClock[v] = lru;
             }
             if (keepTtl)
             {

@@ -140,9 +140,10 @@ public static class PackedString
     /// string2ll accepts: no sign, no leading zero), else -1. Cheap enough for every access.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int SmallInteger(byte[] a, int limit) => SmallInteger(Value(a), limit);
+    public static int SmallInteger(byte[] a, int limit) => ParseSmallInteger(Value(a), limit);
 
-    public static int SmallInteger(ReadOnlySpan<byte> v, int limit)
+    /// <summary><see cref="SmallInteger(byte[], int)"/> over bare value bytes.</summary>
+    public static int ParseSmallInteger(ReadOnlySpan<byte> v, int limit)
     {
         if (v.Length == 0 || v.Length > 9 || (v[0] == '0' && v.Length > 1)) return -1;
         int n = 0;
