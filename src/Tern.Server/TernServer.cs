@@ -30,6 +30,8 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Blocking = new Blocking.BlockingCoordinator(this);
         Listener = new Listener(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        ApplyEvictionConfig();
+        Keyspace.ResetSharedClocks(Clock.UnixMs());
         config.Changed += OnConfigChanged;
     }
 
@@ -118,6 +120,22 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     private void OnConfigChanged(string name)
     {
         if (name is "loglevel" or "logfile") Log.Configure(Config.LogLevel, "");
+        if (name is "maxmemory" or "maxmemory-policy" or "lfu-log-factor" or "lfu-decay-time") ApplyEvictionConfig();
+    }
+
+    /// <summary>
+    /// The keyspace keeps LFU counters instead of LRU times while an LFU policy is selected, and shares small
+    /// integers unless maxmemory is set with an LRU/LFU policy.
+    /// </summary>
+    private void ApplyEvictionConfig()
+    {
+        var policy = Config.MaxMemoryPolicy;
+        Keyspace.Lfu = policy.EndsWith("-lfu", StringComparison.Ordinal);
+        // MAXMEMORY_FLAG_NO_SHARED_INTEGERS: with a limit and an LRU/LFU policy each value gets its own object.
+        Keyspace.ShareIntegers = Config.MaxMemory == 0 ||
+            !(policy.EndsWith("-lru", StringComparison.Ordinal) || policy.EndsWith("-lfu", StringComparison.Ordinal));
+        Keyspace.LfuLogFactor = Config.LfuLogFactor;
+        Keyspace.LfuDecayTime = Config.LfuDecayTime;
     }
 
     void IKeyspaceEvents.OnExpired(int db, ReadOnlySpan<byte> key)

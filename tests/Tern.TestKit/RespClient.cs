@@ -185,6 +185,13 @@ public sealed class RespClient : IDisposable
                 for (int i = 0; i < n; i++) items.Add(ReadValue(raw));
                 return new RespReply { Raw = [], Type = t, Items = items };
             }
+            case '|':
+            {
+                // A RESP3 attribute map: read it (its bytes stay in Raw), then the reply it annotates.
+                int n = int.Parse(rest) * 2;
+                for (int i = 0; i < n; i++) ReadValue(raw);
+                return ReadValue(raw);
+            }
             default:
                 throw new InvalidDataException($"unexpected reply line '{line}'");
         }

@@ -128,7 +128,7 @@ public sealed class CommandContext
     public object? LookupRead(ReadOnlySpan<byte> key) =>
         Keyspace.LookupRead(Db, key, Now, touch: !Client.NoTouch);
 
-    /// <summary>Looks a key up for writing (no statistics).</summary>
+    /// <summary>Looks a key up for writing: lazy expiry and LRU touch, no statistics.</summary>
     public object? LookupWrite(ReadOnlySpan<byte> key) =>
-        Keyspace.Lookup(Db, key, Now, Client.IsPrimaryLink);
+        Keyspace.LookupWrite(Db, key, Now, Client.IsPrimaryLink, touch: !Client.NoTouch);
 }

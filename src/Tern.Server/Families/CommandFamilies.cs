@@ -10,6 +10,7 @@ public static class CommandFamilies
         ConnectionFamily.Register(t);
         StringFamily.Register(t);
         KeyFamily.Register(t);
+        DebugFamily.Register(t);
         ServerFamily.Register(t);
         TransactionFamily.Register(t);
     }

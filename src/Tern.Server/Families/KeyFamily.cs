@@ -5,7 +5,12 @@ using Tern.Server.Storage;
 
 namespace Tern.Server.Families;
 
-/// <summary>Generic key commands (db.c, expire.c): DEL EXISTS TYPE, expiry, KEYS, DBSIZE, FLUSHDB ...</summary>
+/// <summary>
+/// Generic key commands (db.c, expire.c, object.c): DEL EXISTS TYPE, expiry, RENAME MOVE COPY, SCAN KEYS
+/// RANDOMKEY, DBSIZE FLUSHDB SWAPDB, OBJECT. Commands with keys run under their shards' locks (the dispatcher
+/// takes them; a key's shard does not depend on the database, so MOVE and COPY DB are covered too); keyless
+/// commands that walk the keyspace (SCAN, RANDOMKEY, KEYS) lock one shard at a time themselves.
+/// </summary>
 public static class KeyFamily
 {
     // DEL key [key ...]
@@ -23,14 +28,15 @@ public static class KeyFamily
     {
         long n = 0;
         for (int i = 1; i < ctx.ArgCount; i++)
-            if (ctx.LookupRead(ctx.Arg(i)) != null) n++;
+            if (ctx.Keyspace.LookupRead(ctx.Db, ctx.Arg(i), ctx.Now, touch: false) != null) n++;
         ctx.Reply.Integer(n);
     }
 
     // TYPE key
     private static void Type(CommandContext ctx)
     {
-        var o = ctx.Keyspace.Lookup(ctx.Db, ctx.Arg(1), ctx.Now);
+        // Redis looks up with LOOKUP_NOTOUCH: hits and misses count, the access clock stays.
+        var o = ctx.Keyspace.LookupRead(ctx.Db, ctx.Arg(1), ctx.Now, touch: false);
         ctx.Reply.Simple(o == null ? "none"u8 : Entry.TypeName(Entry.Kind(o)));
     }
 
@@ -62,7 +68,9 @@ public static class KeyFamily
         }
         long ttl = abs ? exp : exp - Clock.UnixMs();
         if (ttl < 0) ttl = 0;
-        ctx.Reply.Integer(ms ? ttl : (ttl + 500) / 1000);
+        // Rounded to the nearest second without overflow: Redis's (ttl+500)/1000 prints 9223372036854776 for
+        // the largest expiry, so compute it as the exact quotient.
+        ctx.Reply.Integer(ms ? ttl : ttl / 1000 + (ttl % 1000 + 500) / 1000);
     }
 
     [Flags]
@@ -92,7 +100,7 @@ public static class KeyFamily
             else if (Ascii.EqualsIgnoreCase(opt, "LT"u8)) flags |= ExpireFlags.Lt;
             else
             {
-                ctx.Error($"ERR Unsupported option {Errors.Printable(opt, 1024)}");
+                ctx.Error(Errors.UnsupportedOption(opt));
                 return;
             }
         }
@@ -208,8 +216,11 @@ public static class KeyFamily
     private static void FlushDb(CommandContext ctx)
     {
         if (!FlushMode(ctx)) return;
+        long removed = ctx.Keyspace.DbSize(ctx.Db);
         ctx.Keyspace.FlushDb(ctx.Db);
-        ctx.Dirty++;
+        // Redis adds the keys removed to dirty and forces propagation even of an empty flush; the dispatcher
+        // propagates only when dirty, so an empty flush counts one.
+        ctx.Dirty += Math.Max(removed, 1);
         ctx.Reply.Ok();
     }
 
@@ -217,8 +228,13 @@ public static class KeyFamily
     private static void FlushAll(CommandContext ctx)
     {
         if (!FlushMode(ctx)) return;
-        for (int db = 0; db < ctx.Keyspace.Databases; db++) ctx.Keyspace.FlushDb(db);
-        ctx.Dirty++;
+        long removed = 0;
+        for (int db = 0; db < ctx.Keyspace.Databases; db++)
+        {
+            removed += ctx.Keyspace.DbSize(db);
+            ctx.Keyspace.FlushDb(db);
+        }
+        ctx.Dirty += Math.Max(removed, 1);
         ctx.Reply.Ok();
     }
 
@@ -250,6 +266,511 @@ public static class KeyFamily
         foreach (var k in found) ctx.Reply.Bulk(k);
     }
 
+    /// <summary>
+    /// Redis's getIntFromObjectOrReply: a strict integer within the int range. <paramref name="msg"/> replaces
+    /// both errors when given (SWAPDB's "invalid first DB index").
+    /// </summary>
+    internal static bool ParseInt(CommandContext ctx, ReadOnlySpan<byte> arg, out int value, ReadOnlySpan<byte> msg = default)
+    {
+        value = 0;
+        if (!RespNumber.TryParseInt64(arg, out long v))
+        {
+            ctx.Error(msg.IsEmpty ? Errors.NotInteger : msg);
+            return false;
+        }
+        if (v < int.MinValue || v > int.MaxValue)
+        {
+            ctx.Error(msg.IsEmpty ? Errors.NotInt32 : msg);
+            return false;
+        }
+        value = (int)v;
+        return true;
+    }
+
+    /// <summary>Parses a database index as SELECT, MOVE and COPY do; false after replying.</summary>
+    private static bool ParseDbIndex(CommandContext ctx, ReadOnlySpan<byte> arg, out int db)
+    {
+        if (!ParseInt(ctx, arg, out db)) return false;
+        if (db < 0 || db >= ctx.Keyspace.Databases)
+        {
+            ctx.Error(Errors.DbIndexOutOfRange);
+            return false;
+        }
+        return true;
+    }
+
+    // RENAME key newkey
+    private static void Rename(CommandContext ctx) => RenameGeneric(ctx, nx: false);
+
+    // RENAMENX key newkey
+    private static void RenameNx(CommandContext ctx) => RenameGeneric(ctx, nx: true);
+
+    private static void RenameGeneric(CommandContext ctx, bool nx)
+    {
+        var src = ctx.Arg(1);
+        var dst = ctx.Arg(2);
+        var o = ctx.LookupWrite(src);
+        if (o == null)
+        {
+            ctx.Error(Errors.NoSuchKey);
+            return;
+        }
+        // Same name: nothing to do, but a missing key was still an error above.
+        if (src.SequenceEqual(dst))
+        {
+            if (nx) ctx.Reply.Integer(0);
+            else ctx.Reply.Ok();
+            return;
+        }
+        long expire = Entry.ExpireAt(o);
+        var ks = ctx.Keyspace;
+        if (ctx.LookupWrite(dst) != null)
+        {
+            if (nx)
+            {
+                ctx.Reply.Integer(0);
+                return;
+            }
+            ks.Delete(ctx.Db, dst, ctx.Now);
+        }
+        ks.Delete(ctx.Db, src, ctx.Now);
+        // The value moves with its access clock, encoding and expiry; a collection keeps its object.
+        if (o is StoredObject so)
+        {
+            so.Key = dst.ToArray();
+            ks.Add(ctx.Db, so);
+        }
+        else ks.Add(ctx.Db, Entry.Rekey(o, dst, expire));
+        ctx.Dirty++;
+        if (nx) ctx.Reply.Integer(1);
+        else ctx.Reply.Ok();
+    }
+
+    // MOVE key db
+    private static void Move(CommandContext ctx)
+    {
+        if (!ParseDbIndex(ctx, ctx.Arg(2), out int dst)) return;
+        if (dst == ctx.Db)
+        {
+            ctx.Error(Errors.SameObject);
+            return;
+        }
+        var key = ctx.Arg(1);
+        var o = ctx.LookupWrite(key);
+        if (o == null)
+        {
+            ctx.Reply.Integer(0);
+            return;
+        }
+        var ks = ctx.Keyspace;
+        if (ks.LookupWrite(dst, key, ctx.Now, ctx.Client.IsPrimaryLink, touch: !ctx.Client.NoTouch) != null)
+        {
+            ctx.Reply.Integer(0);
+            return;
+        }
+        // The same object changes tables; both live in this key's shard, whose lock the dispatcher holds.
+        ks.Delete(ctx.Db, key, ctx.Now);
+        ks.Add(dst, o);
+        ctx.Dirty++;
+        ctx.Reply.Integer(1);
+    }
+
+    // COPY source destination [DB destination-db] [REPLACE]
+    private static void Copy(CommandContext ctx)
+    {
+        int dstDb = ctx.Db;
+        bool replace = false;
+        for (int j = 3; j < ctx.ArgCount; j++)
+        {
+            var opt = ctx.Arg(j);
+            if (Ascii.EqualsIgnoreCase(opt, "REPLACE"u8)) replace = true;
+            else if (Ascii.EqualsIgnoreCase(opt, "DB"u8) && j + 1 < ctx.ArgCount)
+            {
+                if (!ParseDbIndex(ctx, ctx.Arg(j + 1), out dstDb)) return;
+                j++;
+            }
+            else
+            {
+                ctx.SyntaxError();
+                return;
+            }
+        }
+        var key = ctx.Arg(1);
+        var newKey = ctx.Arg(2);
+        if (dstDb == ctx.Db && key.SequenceEqual(newKey))
+        {
+            ctx.Error(Errors.SameObject);
+            return;
+        }
+        var o = ctx.LookupRead(key);
+        if (o == null)
+        {
+            ctx.Reply.Integer(0);
+            return;
+        }
+        long expire = Entry.ExpireAt(o);
+        var ks = ctx.Keyspace;
+        bool delete = false;
+        if (ks.LookupWrite(dstDb, newKey, ctx.Now, ctx.Client.IsPrimaryLink, touch: !ctx.Client.NoTouch) != null)
+        {
+            if (!replace)
+            {
+                ctx.Reply.Integer(0);
+                return;
+            }
+            delete = true;
+        }
+        // A new object (Redis's dupStringObject and friends): same encoding, fresh access clock; a small integer
+        // copy is not the shared one, so OBJECT REFCOUNT says 1.
+        object copy;
+        if (o is byte[] a)
+        {
+            var n = PackedString.Create(newKey, PackedString.Value(a), expire, ks.NewAccessClock(ctx.Now), PackedString.IsRaw(a));
+            PackedString.MarkUnshared(n);
+            copy = n;
+        }
+        else
+        {
+            var so = ((StoredObject)o).CloneWithKey(newKey.ToArray());
+            so.ExpireAt = expire;
+            so.Lru = ks.NewAccessClock(ctx.Now);
+            copy = so;
+        }
+        if (delete) ks.Delete(dstDb, newKey, ctx.Now);
+        ks.Add(dstDb, copy);
+        ctx.Dirty++;
+        ctx.Reply.Integer(1);
+    }
+
+    // TOUCH key [key ...]
+    private static void Touch(CommandContext ctx)
+    {
+        long n = 0;
+        // TOUCH updates the access clock even for a CLIENT NO-TOUCH client: that is its purpose.
+        for (int i = 1; i < ctx.ArgCount; i++)
+            if (ctx.Keyspace.LookupRead(ctx.Db, ctx.Arg(i), ctx.Now, touch: true) != null) n++;
+        ctx.Reply.Integer(n);
+    }
+
+    // SWAPDB index1 index2
+    private static void SwapDb(CommandContext ctx)
+    {
+        if (!ParseInt(ctx, ctx.Arg(1), out int a, Errors.InvalidFirstDbIndex)) return;
+        if (!ParseInt(ctx, ctx.Arg(2), out int b, Errors.InvalidSecondDbIndex)) return;
+        int n = ctx.Keyspace.Databases;
+        if (a < 0 || a >= n || b < 0 || b >= n)
+        {
+            ctx.Error(Errors.DbIndexOutOfRange);
+            return;
+        }
+        if (a != b) ctx.Keyspace.SwapDb(a, b);
+        ctx.Dirty++;
+        ctx.Reply.Ok();
+    }
+
+    /// <summary>
+    /// A SCAN cursor as Redis's parseScanCursorOrReply reads it with strtoul: optional sign (a negative value
+    /// wraps), decimal digits, nothing after them, no leading space, no overflow. The text ends at a NUL byte
+    /// as a C string does, and an empty text is cursor 0.
+    /// </summary>
+    internal static bool ParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
+    {
+        cursor = 0;
+        int nul = s.IndexOf((byte)0);
+        if (nul >= 0) s = s[..nul];
+        if (s.Length == 0) return true;
+        if (s[0] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r') return false;
+        int i = 0;
+        bool negative = false;
+        if (s[0] is (byte)'+' or (byte)'-')
+        {
+            negative = s[0] == '-';
+            i++;
+        }
+        int digits = i;
+        ulong v = 0;
+        for (; i < s.Length && (uint)(s[i] - '0') <= 9; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (v > (ulong.MaxValue - d) / 10) return false;
+            v = v * 10 + d;
+        }
+        if (i == digits || i != s.Length) return false;
+        cursor = negative ? unchecked(0 - v) : v;
+        return true;
+    }
+
+    /// <summary>
+    /// SCAN's cursor: the low <see cref="Keyspace.ShardBits"/> bits are the shard, the rest the slot index in
+    /// that shard's table of the current database. Slots never move while a key lives, so a key present for
+    /// the whole iteration is returned; cursor 0 starts and ends.
+    /// </summary>
+    private static ulong EncodeCursor(int shard, long slot) =>
+        shard >= Keyspace.ShardCount ? 0 : ((ulong)slot << Keyspace.ShardBits) | (uint)shard;
+
+    // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+    private static void Scan(CommandContext ctx)
+    {
+        if (!ParseCursor(ctx.Arg(1), out ulong cursor))
+        {
+            ctx.Error(Errors.InvalidCursor);
+            return;
+        }
+        long count = 10;
+        ReadOnlySpan<byte> pattern = default, type = default;
+        bool usePattern = false, useType = false;
+        for (int i = 2; i < ctx.ArgCount;)
+        {
+            var opt = ctx.Arg(i);
+            bool hasValue = ctx.ArgCount - i >= 2;
+            if (hasValue && Ascii.EqualsIgnoreCase(opt, "COUNT"u8))
+            {
+                if (!RespNumber.TryParseInt64(ctx.Arg(i + 1), out count))
+                {
+                    ctx.Error(Errors.NotInteger);
+                    return;
+                }
+                if (count < 1)
+                {
+                    ctx.SyntaxError();
+                    return;
+                }
+            }
+            else if (hasValue && Ascii.EqualsIgnoreCase(opt, "MATCH"u8))
+            {
+                pattern = ctx.Arg(i + 1);
+                usePattern = !(pattern.Length == 1 && pattern[0] == '*');
+            }
+            else if (hasValue && Ascii.EqualsIgnoreCase(opt, "TYPE"u8))
+            {
+                // strcasecmp against the type name: the argument ends at a NUL as a C string does.
+                type = Errors.CString(ctx.Arg(i + 1), int.MaxValue);
+                useType = true;
+            }
+            else
+            {
+                ctx.SyntaxError();
+                return;
+            }
+            i += 2;
+        }
+
+        var ks = ctx.Keyspace;
+        var shards = ks.Shards;
+        int db = ctx.Db;
+        long now = ctx.Now;
+        int shardIndex = (int)(cursor & (Keyspace.ShardCount - 1));
+        ulong slotU = cursor >> Keyspace.ShardBits;
+        long slot = slotU > int.MaxValue ? int.MaxValue : (long)slotU;
+        // Like Redis, COUNT bounds the entries looked at before filtering, and the slots visited are bounded too
+        // so that a sparse table cannot make one call long. Once COUNT entries are taken the walk goes on to the
+        // next occupied slot, so that a finished iteration says cursor 0 rather than one more empty page.
+        long maxVisits = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        long examined = 0, visits = 0;
+        var found = new List<byte[]>();
+        ulong next = 0;
+        bool stopped = false;
+        for (; shardIndex < Keyspace.ShardCount && !stopped; shardIndex++, slot = 0)
+        {
+            var shard = shards[shardIndex];
+            if (shard.DbIfExists(db) == null) continue;
+            lock (shard.Lock)
+            {
+                var table = shard.DbIfExists(db);
+                for (; table != null && slot < table.SlotCount; slot++, visits++)
+                {
+                    var o = table.At((int)slot);
+                    if (visits >= maxVisits || (o != null && examined >= count))
+                    {
+                        next = EncodeCursor(shardIndex, slot);
+                        stopped = true;
+                        break;
+                    }
+                    if (o == null) continue;
+                    examined++;
+                    var key = Entry.Key(o);
+                    if (usePattern && !Glob.Match(pattern, key)) continue;
+                    if (useType)
+                    {
+                        // Redis looks the key up to read its type (counting a hit or miss, expiring it).
+                        var live = ks.LookupRead(db, key, now, touch: false);
+                        var name = live == null ? "none"u8 : Entry.TypeName(Entry.Kind(live));
+                        if (!Ascii.EqualsIgnoreCase(name, type)) continue;
+                    }
+                    // expireIfNeeded: a key past its TTL is dropped (and deleted, unless this is a replica); one
+                    // already deleted by the type lookup above is not "expired" any more and stays.
+                    if (ReferenceEquals(table.At((int)slot), o))
+                    {
+                        long exp = Entry.ExpireAt(o);
+                        if (exp != 0 && exp <= now)
+                        {
+                            ks.Lookup(db, key, now);
+                            continue;
+                        }
+                    }
+                    found.Add(key.ToArray());
+                }
+            }
+        }
+        ctx.Reply.ArrayHeader(2);
+        ctx.Reply.BulkInteger((long)next);
+        ctx.Reply.ArrayHeader(found.Count);
+        foreach (var k in found) ctx.Reply.Bulk(k);
+    }
+
+    // RANDOMKEY
+    private static void RandomKey(CommandContext ctx)
+    {
+        var ks = ctx.Keyspace;
+        var shards = ks.Shards;
+        int db = ctx.Db;
+        long now = ctx.Now;
+        int maxTries = 100;
+        while (true)
+        {
+            // Choose a shard in proportion to its keys (counts read without locks, then checked under the
+            // lock), then a random occupied slot in it.
+            long total = ks.DbSize(db);
+            if (total == 0)
+            {
+                ctx.Reply.Null();
+                return;
+            }
+            bool allVolatile = total == ks.ExpiresCount(db);
+            long r = Random.Shared.NextInt64(total);
+            Shard? chosen = null;
+            foreach (var s in shards)
+            {
+                long c = s.DbIfExists(db)?.Count ?? 0;
+                if (r < c)
+                {
+                    chosen = s;
+                    break;
+                }
+                r -= c;
+            }
+            if (chosen == null) continue;
+            lock (chosen.Lock)
+            {
+                var table = chosen.DbIfExists(db);
+                if (table == null || table.Count == 0) continue;
+                int slot = RandomOccupiedSlot(table);
+                if (slot < 0) continue;
+                var o = table.At(slot)!;
+                var key = Entry.Key(o);
+                long exp = Entry.ExpireAt(o);
+                if (exp != 0 && exp <= now)
+                {
+                    if (!ks.IsReplica)
+                    {
+                        // Expired: delete it (propagating DEL) and look for another.
+                        ks.Lookup(db, key, now);
+                        continue;
+                    }
+                    // A replica waits for the primary's DEL; when every key has a TTL they may all be expired
+                    // here, so Redis gives up after 100 tries and returns an expired name.
+                    if (!(allVolatile && --maxTries == 0)) continue;
+                }
+                ctx.Reply.Bulk(key);
+                return;
+            }
+        }
+    }
+
+    private static int RandomOccupiedSlot(Table table)
+    {
+        int n = table.SlotCount;
+        if (n == 0) return -1;
+        for (int t = 0; t < 32; t++)
+        {
+            int i = Random.Shared.Next(n);
+            if (table.At(i) != null) return i;
+        }
+        // A sparse table (many deletions): walk from a random place to the next occupied slot.
+        int start = Random.Shared.Next(n);
+        for (int k = 0; k < n; k++)
+        {
+            int i = start + k < n ? start + k : start + k - n;
+            if (table.At(i) != null) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// OBJECT REFCOUNT: Redis keeps the integers 0..9999 as shared objects whose refcount reads INT_MAX; any
+    /// other value has its own object, refcount 1.
+    /// </summary>
+    internal static long RefCount(CommandContext ctx, object o) => ctx.Keyspace.SharedInteger(o) >= 0 ? int.MaxValue : 1;
+
+    // OBJECT ENCODING key
+    private static void ObjectEncoding(CommandContext ctx)
+    {
+        var o = ctx.Keyspace.LookupRead(ctx.Db, ctx.Arg(2), ctx.Now, touch: false);
+        if (o == null) ctx.Reply.Null();
+        else ctx.Reply.Bulk(Entry.Encoding(o));
+    }
+
+    // OBJECT REFCOUNT key
+    private static void ObjectRefCount(CommandContext ctx)
+    {
+        var o = ctx.Keyspace.LookupRead(ctx.Db, ctx.Arg(2), ctx.Now, touch: false);
+        if (o == null) ctx.Reply.Null();
+        else ctx.Reply.Integer(RefCount(ctx, o));
+    }
+
+    // OBJECT IDLETIME key
+    private static void ObjectIdleTime(CommandContext ctx)
+    {
+        var o = ctx.Keyspace.LookupRead(ctx.Db, ctx.Arg(2), ctx.Now, touch: false);
+        if (o == null) ctx.Reply.Null();
+        else if (ctx.Keyspace.Lfu) ctx.Error(Errors.LfuSelected);
+        else ctx.Reply.Integer(LruClock.IdleSeconds(ctx.Keyspace.AccessClock(o)));
+    }
+
+    // OBJECT FREQ key
+    private static void ObjectFreq(CommandContext ctx)
+    {
+        var o = ctx.Keyspace.LookupRead(ctx.Db, ctx.Arg(2), ctx.Now, touch: false);
+        if (o == null) ctx.Reply.Null();
+        else if (!ctx.Keyspace.Lfu) ctx.Error(Errors.LfuNotSelected);
+        else ctx.Reply.Integer(ctx.Keyspace.LfuCounter(ctx.Keyspace.AccessClock(o)));
+    }
+
+    private static readonly string[] ObjectHelpLines =
+    [
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+    ];
+
+    // OBJECT HELP
+    private static void ObjectHelp(CommandContext ctx) => Help(ctx, ObjectHelpLines);
+
+    /// <summary>
+    /// Redis's addReplyHelp: "CMD &lt;subcommand&gt; ..." (the command name as typed, upper-cased), the lines,
+    /// then HELP, as status replies in one array.
+    /// </summary>
+    internal static void Help(CommandContext ctx, string[] lines)
+    {
+        var name = Errors.CString(ctx.Arg(0), int.MaxValue).ToArray();
+        for (int i = 0; i < name.Length; i++)
+            if ((uint)(name[i] - 'a') <= 25) name[i] = (byte)(name[i] & ~0x20);
+        ctx.Reply.ArrayHeader(lines.Length + 3);
+        ctx.Reply.Simple(Errors.Concat(name, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"u8, default));
+        foreach (var l in lines) ctx.Reply.Simple(Encoding.ASCII.GetBytes(l));
+        ctx.Reply.Simple("HELP"u8);
+        ctx.Reply.Simple("    Prints this help."u8);
+    }
+
     public static void Register(CommandTable t)
     {
         t.Add("del", Del);
@@ -269,5 +790,18 @@ public static class KeyFamily
         t.Add("flushdb", FlushDb, locksAll: true);
         t.Add("flushall", FlushAll, locksAll: true);
         t.Add("keys", Keys);
+        t.Add("rename", Rename);
+        t.Add("renamenx", RenameNx);
+        t.Add("move", Move);
+        t.Add("copy", Copy);
+        t.Add("touch", Touch);
+        t.Add("scan", Scan);
+        t.Add("randomkey", RandomKey);
+        t.Add("swapdb", SwapDb, locksAll: true);
+        t.Add("object|encoding", ObjectEncoding);
+        t.Add("object|refcount", ObjectRefCount);
+        t.Add("object|idletime", ObjectIdleTime);
+        t.Add("object|freq", ObjectFreq);
+        t.Add("object|help", ObjectHelp);
     }
 }

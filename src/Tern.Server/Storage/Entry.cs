@@ -45,7 +45,12 @@ public static class Entry
     /// <summary>The same value under another key and expiry (RENAME, COPY, MOVE).</summary>
     public static object Rekey(object o, ReadOnlySpan<byte> newKey, long expireAt)
     {
-        if (o is byte[] a) return PackedString.Create(newKey, PackedString.Value(a), expireAt, PackedString.Lru(a), PackedString.IsRaw(a));
+        if (o is byte[] a)
+        {
+            var n = PackedString.Create(newKey, PackedString.Value(a), expireAt, PackedString.Lru(a), PackedString.IsRaw(a));
+            if (PackedString.IsUnshared(a)) PackedString.MarkUnshared(n);
+            return n;
+        }
         var so = Unsafe.As<StoredObject>(o).CloneWithKey(newKey.ToArray());
         so.ExpireAt = expireAt;
         return so;

@@ -41,6 +41,20 @@ public sealed class Keyspace
 
     public ReadOnlySpan<Shard> Shards => _shards;
 
+    /// <summary>
+    /// The access clock holds an LFU counter instead of an LRU time (an LFU maxmemory-policy is selected): the
+    /// 24 bits are Redis's layout, 16 bits of minutes and an 8-bit logarithmic counter.
+    /// </summary>
+    public bool Lfu { get; set; }
+
+    /// <summary>lfu-log-factor and lfu-decay-time, read by <see cref="Lfu"/> accounting.</summary>
+    public long LfuLogFactor { get; set; } = 10;
+
+    public long LfuDecayTime { get; set; } = 1;
+
+    /// <summary>DEBUG SET-ACTIVE-EXPIRE: when false the background cycle leaves expired keys to lazy expiry.</summary>
+    public bool ActiveExpireEnabled { get; set; } = true;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)Seed);
 
@@ -99,9 +113,109 @@ public sealed class Keyspace
         else
         {
             shard.Hits++;
-            if (touch) Entry.Touch(o, LruClock.Now);
+            if (touch) TouchAccess(o);
         }
         return o;
+    }
+
+    /// <summary>
+    /// Looks a key up for writing: lazy expiry, no hit/miss statistics, but the access clock is updated, as
+    /// Redis's lookupKeyWrite does (OBJECT IDLETIME after EXPIRE or APPEND reads 0).
+    /// </summary>
+    public object? LookupWrite(int db, ReadOnlySpan<byte> key, long now, bool primaryLink = false, bool touch = true)
+    {
+        var o = Lookup(db, key, now, primaryLink, out _);
+        if (o != null && touch) TouchAccess(o);
+        return o;
+    }
+
+    /// <summary>
+    /// The object under <paramref name="key"/> even when logically expired, without side effects (DEBUG OBJECT
+    /// and DEBUG DIGEST-VALUE look at the dictionary directly).
+    /// </summary>
+    public object? Peek(int db, ReadOnlySpan<byte> key)
+    {
+        ulong h = Hash(key);
+        var table = _shards[ShardIndex(h)].DbIfExists(db);
+        if (table == null) return null;
+        int slot = table.Find(key, (uint)h);
+        return slot < 0 ? null : table.Get(slot);
+    }
+
+    /// <summary>Records an access: the LRU time, or under an LFU policy Redis's updateLFU.</summary>
+    public void TouchAccess(object o)
+    {
+        int shared = SharedInteger(o);
+        uint clock;
+        if (!Lfu) clock = LruClock.Now;
+        else
+        {
+            uint counter = LfuCounter(shared >= 0 ? _sharedClock[shared] : Entry.Lru(o));
+            if (counter < 255)
+            {
+                // LFULogIncr: the more hits a key has, the less likely one more counts.
+                double baseval = counter > LfuInitVal ? counter - LfuInitVal : 0;
+                if (Random.Shared.NextDouble() < 1.0 / (baseval * LfuLogFactor + 1)) counter++;
+            }
+            clock = (LfuMinutes() << 8) | counter;
+        }
+        // Written only when it changes: a popular small value would otherwise bounce this line between cores.
+        if (shared >= 0 && _sharedClock[shared] != clock) _sharedClock[shared] = clock;
+        Entry.Touch(o, clock);
+    }
+
+    /// <summary>Redis keeps the integers 0..SharedIntegers-1 as shared objects (OBJ_SHARED_INTEGERS).</summary>
+    public const int SharedIntegers = 10000;
+
+    /// <summary>
+    /// The access clock of each shared integer object. In Redis every key holding, say, "5" points at one
+    /// object, so OBJECT IDLETIME, OBJECT FREQ and DEBUG OBJECT read that object's clock, which any access to
+    /// any of those keys updates, and which starts when the server starts.
+    /// </summary>
+    private readonly uint[] _sharedClock = new uint[SharedIntegers];
+
+    /// <summary>
+    /// False when maxmemory is set with an LRU or LFU policy: Redis then gives every value its own object so
+    /// that eviction can tell keys apart.
+    /// </summary>
+    public bool ShareIntegers { get; set; } = true;
+
+    /// <summary>Sets every shared integer's clock to "created now" (server start).</summary>
+    public void ResetSharedClocks(long now) => Array.Fill(_sharedClock, NewAccessClock(now));
+
+    /// <summary>The shared integer <paramref name="o"/> stands for (0..9999), or -1 when it has its own object.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int SharedInteger(object o)
+    {
+        if (o is not byte[] a || !ShareIntegers || (a[0] & (PackedString.FlagRaw | PackedString.FlagUnshared)) != 0) return -1;
+        return PackedString.SmallInteger(a, SharedIntegers);
+    }
+
+    /// <summary>The access clock that OBJECT IDLETIME/FREQ and DEBUG OBJECT read for <paramref name="o"/>.</summary>
+    public uint AccessClock(object o)
+    {
+        int shared = SharedInteger(o);
+        return shared >= 0 ? _sharedClock[shared] : Entry.Lru(o);
+    }
+
+    /// <summary>The access clock a new object starts with (Redis's createObject).</summary>
+    public uint NewAccessClock(long now) =>
+        Lfu ? (LfuMinutes() << 8) | LfuInitVal : (uint)(now / 1000) & LruClock.Max;
+
+    /// <summary>Counter given to new objects under LFU, so a new key is not evicted at once.</summary>
+    public const uint LfuInitVal = 5;
+
+    private static uint LfuMinutes() => (uint)(Clock.UnixMs() / 60000) & 0xFFFF;
+
+    /// <summary>The LFU counter after decay by elapsed periods (Redis's LFUDecrAndReturn, OBJECT FREQ).</summary>
+    public uint LfuCounter(uint clock)
+    {
+        uint ldt = clock >> 8, counter = clock & 255;
+        uint now = LfuMinutes();
+        uint elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+        long periods = LfuDecayTime > 0 ? elapsed / LfuDecayTime : 0;
+        if (periods > 0) counter = periods > counter ? 0 : counter - (uint)periods;
+        return counter;
     }
 
     private void ExpireSlot(Shard shard, Table table, int db, int slot)
@@ -125,10 +239,17 @@ public sealed class Keyspace
         ulong h = Hash(key);
         var table = _shards[ShardIndex(h)].Db(db);
         int slot = table.Find(key, (uint)h);
-        uint lru = (uint)(now / 1000) & LruClock.Max;
+        uint lru = NewAccessClock(now);
         if (slot >= 0)
         {
             object old = table.Get(slot);
+            // Under LFU an overwrite keeps the key's counter (Redis's dbOverwrite), which lands in the shared
+            // object when the new value is a shared integer.
+            if (Lfu)
+            {
+                lru = AccessClock(old);
+                if (ShareIntegers && !raw && PackedString.ParseSmallInteger(value, SharedIntegers) is var v && v >= 0) _sharedClock[v] = lru;
+            }
             if (keepTtl)
             {
                 expireAt = Entry.ExpireAt(old);
@@ -216,7 +337,9 @@ public sealed class Keyspace
         if (slot < 0) return false;
         long exp = Entry.ExpireAt(table.Get(slot));
         bool live = exp == 0 || exp > now || IsReplica;
-        table.RemoveAt(slot);
+        // A key past its TTL goes as an expiry (counted, DEL propagated), as Redis's expireIfNeeded before DEL.
+        if (live) table.RemoveAt(slot);
+        else ExpireSlot(_shards[ShardIndex(h)], table, db, slot);
         return live;
     }
 
@@ -319,7 +442,7 @@ public sealed class Keyspace
     /// </summary>
     public long ActiveExpireCycle(int budget, long now)
     {
-        if (IsReplica) return 0;
+        if (IsReplica || !ActiveExpireEnabled) return 0;
         long expired = 0;
         foreach (var shard in _shards)
         {

@@ -7,7 +7,8 @@ namespace Tern.Server.Storage;
 /// A string key stored as one byte array: header, optional expiry, key and value together, so a small string
 /// key is a single heap object (Redis needs a dictEntry, an sds key and a robj/sds value).
 /// <code>
-/// [0]       flags: bit0 has expiry, bit1 raw encoding (APPEND/SETRANGE made it so, as in Redis)
+/// [0]       flags: bit0 has expiry, bit1 raw encoding (APPEND/SETRANGE made it so, as in Redis), bit2 a small
+///           integer that Redis would not share (COPY duplicates it: OBJECT REFCOUNT says 1)
 /// [1..4)    24-bit LRU clock
 /// [4..12)   expiry in unix ms, little-endian (only with bit0)
 /// varint    key length
@@ -18,6 +19,7 @@ public static class PackedString
 {
     public const byte FlagExpire = 1;
     public const byte FlagRaw = 2;
+    public const byte FlagUnshared = 4;
     private const int FixedHeader = 4;
 
     private static int VarintSize(int v) => v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
@@ -133,6 +135,31 @@ public static class PackedString
 
     public static bool IsRaw(byte[] a) => (a[0] & FlagRaw) != 0;
 
+    /// <summary>
+    /// The value as an integer in 0..<paramref name="limit"/>-1 when it is written canonically (what Redis's
+    /// string2ll accepts: no sign, no leading zero), else -1. Cheap enough for every access.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SmallInteger(byte[] a, int limit) => ParseSmallInteger(Value(a), limit);
+
+    /// <summary><see cref="SmallInteger(byte[], int)"/> over bare value bytes.</summary>
+    public static int ParseSmallInteger(ReadOnlySpan<byte> v, int limit)
+    {
+        if (v.Length == 0 || v.Length > 9 || (v[0] == '0' && v.Length > 1)) return -1;
+        int n = 0;
+        foreach (byte b in v)
+        {
+            uint d = (uint)(b - '0');
+            if (d > 9) return -1;
+            n = n * 10 + (int)d;
+        }
+        return n < limit ? n : -1;
+    }
+
+    public static bool IsUnshared(byte[] a) => (a[0] & FlagUnshared) != 0;
+
+    public static void MarkUnshared(byte[] a) => a[0] |= FlagUnshared;
+
     public static uint Lru(byte[] a) => (uint)(a[1] | (a[2] << 8) | (a[3] << 16));
 
     public static void SetLru(byte[] a, uint lru)
@@ -143,8 +170,12 @@ public static class PackedString
     }
 
     /// <summary>A copy with a different expiry (0 removes it).</summary>
-    public static byte[] WithExpire(byte[] a, long expireAt) =>
-        Create(Key(a), Value(a), expireAt, Lru(a), IsRaw(a));
+    public static byte[] WithExpire(byte[] a, long expireAt)
+    {
+        var n = Create(Key(a), Value(a), expireAt, Lru(a), IsRaw(a));
+        n[0] |= (byte)(a[0] & FlagUnshared);
+        return n;
+    }
 
     /// <summary>OBJECT ENCODING for a string value, as Redis decides it at write time.</summary>
     public static ReadOnlySpan<byte> Encoding(byte[] a)
