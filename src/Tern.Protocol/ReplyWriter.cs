@@ -105,9 +105,12 @@ public sealed class ReplyWriter : IDisposable
     /// <summary>An error reply; <paramref name="text"/> is the whole message without '-' (e.g. "ERR syntax error").</summary>
     public void Error(ReadOnlySpan<byte> text)
     {
+        // As Redis's addReplyErrorFormat: CR/LF trimmed at both ends, the ones inside replaced by spaces, so the
+        // protocol stays intact whatever bytes a client sent.
+        while (text.Length > 0 && (text[0] == '\r' || text[0] == '\n')) text = text[1..];
+        while (text.Length > 0 && (text[^1] == '\r' || text[^1] == '\n')) text = text[..^1];
         var s = GetSpan(text.Length + 3);
         s[0] = (byte)'-';
-        // Redis replaces newlines in error texts by spaces so the protocol stays intact.
         for (int i = 0; i < text.Length; i++)
         {
             byte c = text[i];
@@ -118,10 +121,14 @@ public sealed class ReplyWriter : IDisposable
         _pos += text.Length + 3;
     }
 
+    /// <summary>
+    /// An error from a string whose characters are bytes (Latin-1): error texts are ASCII, and client bytes quoted
+    /// in them (unknown command names ...) come back exactly as sent.
+    /// </summary>
     public void Error(string text)
     {
-        Span<byte> tmp = text.Length <= 512 ? stackalloc byte[text.Length * 3] : new byte[text.Length * 3];
-        int n = System.Text.Encoding.UTF8.GetBytes(text, tmp);
+        Span<byte> tmp = text.Length <= 1024 ? stackalloc byte[text.Length] : new byte[text.Length];
+        int n = System.Text.Encoding.Latin1.GetBytes(text, tmp);
         Error(tmp[..n]);
     }
 

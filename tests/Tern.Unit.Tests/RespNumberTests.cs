@@ -57,3 +57,15 @@ public sealed class RespNumberTests
         Assert.Equal(expected, Encoding.ASCII.GetString(buf[..n]));
     }
 }
+
+public sealed class ReplyWriterTests
+{
+    [Fact]
+    public void ErrorsTrimOuterNewlinesAndMapInnerOnesToSpaces()
+    {
+        using var w = new ReplyWriter();
+        w.Error("\r\nERR a\nb\r\n");
+        w.Error("ERR caf\u00e9");
+        Assert.Equal("-ERR a b\r\n-ERR caf\u00e9\r\n", System.Text.Encoding.Latin1.GetString(w.WrittenSpan));
+    }
+}

@@ -104,7 +104,7 @@ public sealed class CommandContext
     {
         Reply.Error(text);
         ErrorReplies++;
-        Server.Stats.CountError(System.Text.Encoding.UTF8.GetBytes(text));
+        Server.Stats.CountError(System.Text.Encoding.Latin1.GetBytes(text));
     }
 
     /// <summary>The wrong-arity error for the current command.</summary>
