@@ -28,6 +28,7 @@ public sealed partial class ServerConfig
     public string LogLevel = "notice";
     public string LogFile = "";
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
+    public long HllSparseMaxBytes = 3000;
     public long SlowlogLogSlowerThan = 10000;
     public long SlowlogMaxLen = 128;
     public long LatencyMonitorThreshold;
@@ -99,6 +100,7 @@ public sealed partial class ServerConfig
         Enum("loglevel", () => LogLevel, v => LogLevel = v, "debug", "verbose", "notice", "warning", "nothing");
         Str("logfile", () => LogFile, v => LogFile = v, ConfigFlags.Immutable);
         Memory("proto-max-bulk-len", () => ProtoMaxBulkLen, v => ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue);
+        Memory("hll-sparse-max-bytes", () => HllSparseMaxBytes, v => HllSparseMaxBytes = v, 0, long.MaxValue);
         Int("slowlog-log-slower-than", () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v, -1, long.MaxValue);
         Int("slowlog-max-len", () => SlowlogMaxLen, v => SlowlogMaxLen = v, 0, long.MaxValue);
         Int("latency-monitor-threshold", () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v, 0, long.MaxValue);

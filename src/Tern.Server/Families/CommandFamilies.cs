@@ -11,5 +11,7 @@ public static class CommandFamilies
         StringFamily.Register(t);
         KeyFamily.Register(t);
         ServerFamily.Register(t);
+        BitmapFamily.Register(t);
+        HyperLogLogFamily.Register(t);
     }
 }
