@@ -9,7 +9,9 @@ namespace Tern.Server.Storage;
 /// then 16384 six-bit registers, either dense (12288 bytes, registers packed from the least significant bit)
 /// or sparse (run-length opcodes ZERO 00xxxxxx, XZERO 01xxxxxx yyyyyyyy, VAL 1vvvvvxx). Elements hash with
 /// MurmurHash64A (seed 0xadc83b19); the estimate is Otmar Ertl's improved estimator, as in Redis 7.0.
-/// Where Redis reads the byte after a value (the sds terminator), this reads a zero.
+/// Where Redis reads the byte after a value (the sds terminator), this reads a zero. Sparse values are checked
+/// as the reference server (Redis 7.0.15 with the CVE-2025-32023 fix, as Debian ships it) checks them: any
+/// opcode running past register 16383 makes the value corrupt.
 /// </summary>
 public static class HyperLogLog
 {
@@ -159,27 +161,22 @@ public static class HyperLogLog
         while (p < v.Length)
         {
             byte c = v[p];
-            if (IsZero(c))
-            {
-                int run = ZeroLen(c);
-                idx += run;
-                histo[0] += run;
-                p++;
-            }
+            int run, val = 0, len = 1;
+            if (IsZero(c)) run = ZeroLen(c);
             else if (IsXZero(c))
             {
-                int run = XZeroLen(c, At(v, p + 1));
-                idx += run;
-                histo[0] += run;
-                p += 2;
+                run = XZeroLen(c, At(v, p + 1));
+                len = 2;
             }
             else
             {
-                int run = ValLen(c);
-                idx += run;
-                histo[ValValue(c)] += run;
-                p++;
+                run = ValLen(c);
+                val = ValValue(c);
             }
+            if (run + idx > Registers) return false;
+            idx += run;
+            histo[val] += run;
+            p += len;
         }
         return idx == Registers;
     }
@@ -262,27 +259,23 @@ public static class HyperLogLog
         while (p < v.Length)
         {
             byte c = v[p];
-            if (IsZero(c))
-            {
-                idx += ZeroLen(c);
-                p++;
-            }
+            int run, val = 0, len = 1;
+            if (IsZero(c)) run = ZeroLen(c);
             else if (IsXZero(c))
             {
-                idx += XZeroLen(c, At(v, p + 1));
-                p += 2;
+                run = XZeroLen(c, At(v, p + 1));
+                len = 2;
             }
             else
             {
-                int run = ValLen(c), val = ValValue(c);
-                if (run + idx > Registers) break;
-                while (run-- > 0)
-                {
-                    if (val > max[idx]) max[idx] = (byte)val;
-                    idx++;
-                }
-                p++;
+                run = ValLen(c);
+                val = ValValue(c);
             }
+            if (run + idx > Registers) return false;
+            for (int k = idx; k < idx + run; k++)
+                if (val > max[k]) max[k] = (byte)val;
+            idx += run;
+            p += len;
         }
         return idx == Registers;
     }
@@ -368,23 +361,23 @@ public static class HyperLogLog
             while (p < v.Length)
             {
                 byte c = v[p];
-                if (IsZero(c))
-                {
-                    idx += ZeroLen(c);
-                    p++;
-                }
+                int run, val = 0, len = 1;
+                if (IsZero(c)) run = ZeroLen(c);
                 else if (IsXZero(c))
                 {
-                    idx += XZeroLen(c, At(v, p + 1));
-                    p += 2;
+                    run = XZeroLen(c, At(v, p + 1));
+                    len = 2;
                 }
                 else
                 {
-                    int run = ValLen(c), val = ValValue(c);
-                    if (run + idx > Registers) break;
-                    while (run-- > 0) DenseSet(regs, idx++, val);
-                    p++;
+                    run = ValLen(c);
+                    val = ValValue(c);
                 }
+                if (run + idx > Registers) return false;
+                if (val != 0)
+                    for (int k = idx; k < idx + run; k++) DenseSet(regs, k, val);
+                idx += run;
+                p += len;
             }
             if (idx != Registers) return false;
             _data = dense;
