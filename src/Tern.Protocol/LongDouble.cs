@@ -140,7 +140,7 @@ public readonly struct LongDouble
         bool anyDigit = false;
         int significant = 0;        // digits after leading zeros
         int pointShift = 0;         // decimal exponent correction from digits after the point
-        ulong small = 0;            // the first 19 significant digits
+        UInt128 small = 0;          // the significant digits while there are at most 38
         BigInteger big = BigInteger.Zero;
         ulong chunk = 0;
         int chunkDigits = 0;
@@ -160,7 +160,7 @@ public readonly struct LongDouble
             if (seenPoint) pointShift--;
             if (significant == 0 && d == 0) continue;
             significant++;
-            if (significant <= 19) small = small * 10 + d;
+            if (significant <= 38) small = small * 10 + d;
             chunk = chunk * 10 + d;
             if (++chunkDigits == 18)
             {
@@ -184,35 +184,37 @@ public readonly struct LongDouble
         // Decided by magnitude alone: 10^4933 is above the largest value; 10^-4951 below half the smallest.
         if (significant - 1 + p >= 4933 || significant + p <= -4951) return false;
         int p10 = (int)p;
-        if (significant <= 19)
+        if (significant <= 38 && p10 >= -17 && p10 <= 38)
         {
+            // Fast paths without BigInteger: the digits fit 128 bits, and so does the product or a quotient
+            // with enough bits to round (at least 70: a 127-bit numerator over a divisor below 2^57).
             if (p10 == 0)
             {
                 value = Round(neg, small, 0, false);
+                return value.IsFinite && !value.IsZero;
             }
-            else if (p10 > 0 && p10 <= 19)
+            if (p10 > 0)
             {
-                value = Round(neg, (UInt128)small * Pow10[p10], 0, false);
-            }
-            else if (p10 < 0 && p10 >= -17)
-            {
-                ulong den = Pow10[-p10];
-                int shift = 127 - (64 - BitOperations.LeadingZeroCount(small));
-                UInt128 num = (UInt128)small << shift;
-                UInt128 q = num / den;
-                bool sticky = q * den != num;
-                value = Round(neg, q, -shift, sticky);
+                UInt128 pow = Pow10(p10);
+                if (small <= UInt128.MaxValue / pow)
+                {
+                    value = Round(neg, small * pow, 0, false);
+                    return value.IsFinite && !value.IsZero;
+                }
             }
             else
             {
-                value = RoundRational(neg, small, p10);
+                UInt128 den = Pow10(-p10);
+                int shift = (int)UInt128.LeadingZeroCount(small);
+                if (shift > 0) shift--;
+                UInt128 num = small << shift;
+                UInt128 q = num / den;
+                value = Round(neg, q, -shift, q * den != num);
+                return value.IsFinite && !value.IsZero;
             }
         }
-        else
-        {
-            if (chunkDigits > 0) big = big * BigInteger.Pow(10, chunkDigits) + chunk;
-            value = RoundRational(neg, big, p10);
-        }
+        if (chunkDigits > 0) big = big * BigInteger.Pow(10, chunkDigits) + chunk;
+        value = RoundRational(neg, big, p10);
         return value.IsFinite && !value.IsZero;
     }
 
@@ -275,15 +277,17 @@ public readonly struct LongDouble
         return value.IsFinite && !value.IsZero;
     }
 
-    private static readonly ulong[] Pow10 = MakePow10();
+    private static readonly UInt128[] Pow10Table = MakePow10();
 
-    private static ulong[] MakePow10()
+    private static UInt128[] MakePow10()
     {
-        var p = new ulong[20];
+        var p = new UInt128[39];
         p[0] = 1;
         for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
         return p;
     }
+
+    private static UInt128 Pow10(int n) => Pow10Table[n];
 
     /// <summary>Rounds (q + sticky fraction) * 2^e, reducing a long q to 100 bits first (the rest folds into sticky).</summary>
     private static LongDouble RoundBig(bool neg, BigInteger q, int e, bool sticky)
@@ -427,6 +431,12 @@ public readonly struct LongDouble
         }
         return l;
     }
+
+    /// <summary>
+    /// Bytes <see cref="FormatHuman"/> may write for this value: 64 unless the value is at least 2^128
+    /// (then up to <see cref="MaxChars"/>), so callers can format ordinary values into a small stack buffer.
+    /// </summary>
+    public int FormatLengthBound => _kind == Finite && _exp > 64 ? MaxChars : 64;
 
     /// <summary>Formats as Redis's ld2string human mode into a new array (tests, admin paths).</summary>
     public byte[] ToHumanBytes()

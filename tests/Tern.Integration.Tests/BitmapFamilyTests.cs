@@ -383,6 +383,29 @@ public sealed class BitmapFamilyTests(Differential d) : IClassFixture<Differenti
     }
 
     [Fact]
+    public void LookupStatistics()
+    {
+        d.Reset();
+        DirtyDelta.SameLookups(d, """
+            SETBIT b 1 1
+            SETBIT m 1 1
+            GETBIT b 1
+            GETBIT nob 1
+            BITCOUNT b
+            BITCOUNT nob
+            BITPOS b 1
+            BITPOS nob 1
+            BITOP OR dest b nob
+            BITOP AND dest2 nob1 nob2
+            BITFIELD b GET u8 0
+            BITFIELD nob GET u8 0
+            BITFIELD b SET u8 0 1
+            BITFIELD_RO b GET u8 0
+            BITFIELD_RO nob GET u8 0
+            """);
+    }
+
+    [Fact]
     public void Resp3()
     {
         d.Reset();

@@ -337,6 +337,24 @@ public sealed class HyperLogLogFamilyTests(Differential d) : IClassFixture<Diffe
     }
 
     [Fact]
+    public void LookupStatistics()
+    {
+        d.Reset();
+        DirtyDelta.SameLookups(d, """
+            PFADD h a
+            PFADD h2 b
+            PFCOUNT h
+            PFCOUNT h
+            PFCOUNT missing
+            PFCOUNT h h2 missing
+            PFMERGE h3 h h2 missing
+            PFMERGE h h2
+            PFDEBUG ENCODING h
+            PFDEBUG ENCODING missing
+            """);
+    }
+
+    [Fact]
     public void Resp3()
     {
         d.Reset();

@@ -130,6 +130,20 @@ public sealed class LcsTests(Differential d) : IClassFixture<Differential>
     }
 
     [Fact]
+    public void LookupStatistics()
+    {
+        d.Reset();
+        DirtyDelta.SameLookups(d, """
+            SET a abc
+            LCS a missing
+            LCS a a
+            LCS missing1 missing2 LEN
+            INCRBYFLOAT f 1
+            INCRBYFLOAT f 1
+            """);
+    }
+
+    [Fact]
     public void Resp3()
     {
         d.Reset();

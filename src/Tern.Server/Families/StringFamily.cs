@@ -460,7 +460,7 @@ public static partial class StringFamily
             ctx.Error(Errors.IncrFloatNaN);
             return;
         }
-        Span<byte> text = stackalloc byte[LongDouble.MaxChars];
+        Span<byte> text = result.FormatLengthBound <= 64 ? stackalloc byte[64] : new byte[LongDouble.MaxChars];
         int n = result.FormatHuman(text);
         ctx.Keyspace.SetString(ctx.Db, key, text[..n], 0, keepTtl: true, ctx.Now);
         ctx.Dirty++;
