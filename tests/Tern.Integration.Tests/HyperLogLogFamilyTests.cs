@@ -280,6 +280,7 @@ public sealed class HyperLogLogFamilyTests(Differential d) : IClassFixture<Diffe
             PFDEBUG decode h
             PFDEBUG FOO h
             PFDEBUG "FOO\x00BAR" h
+            PFDEBUG "\xffx\r\ny" h
             PFDEBUG FOO missing
             PFDEBUG GETREG missing
             PFDEBUG TODENSE h
