@@ -189,33 +189,4 @@ public static class RespNumber
         }
         return pos;
     }
-
-    /// <summary>
-    /// Formats a double the way Redis formats INCRBYFLOAT results (long double "%.17Lf" with trailing zeros removed).
-    /// Tern computes in double precision, so it uses the shortest round-trip digits, which match Redis for
-    /// the values long double rounding produces in practice.
-    /// </summary>
-    public static int FormatHuman(double d, Span<byte> dest)
-    {
-        if (double.IsInfinity(d)) return FormatDouble(d, dest);
-        if (d == 0) { dest[0] = (byte)'0'; return 1; }
-        Span<char> chars = stackalloc char[400];
-        d.TryFormat(chars, out int n, "R", CultureInfo.InvariantCulture);
-        if (chars[..n].IndexOf('E') >= 0)
-        {
-            // Large or tiny values: print positionally as %Lf does.
-            decimal dec;
-            if (Math.Abs(d) < 7.9e28 && Math.Abs(d) > 1e-17)
-            {
-                dec = (decimal)d;
-                dec.TryFormat(chars, out n, "0.#################", CultureInfo.InvariantCulture);
-            }
-            else
-            {
-                d.TryFormat(chars, out n, "F0", CultureInfo.InvariantCulture);
-            }
-        }
-        for (int i = 0; i < n; i++) dest[i] = (byte)chars[i];
-        return n;
-    }
 }

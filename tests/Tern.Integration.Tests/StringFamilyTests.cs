@@ -91,11 +91,115 @@ public sealed class StringFamilyTests(Differential d) : IClassFixture<Differenti
             INCRBYFLOAT f 1.5
             INCRBYFLOAT f 0.1
             INCRBYFLOAT f -1.6
+            INCRBYFLOAT f 1e400
             INCRBYFLOAT f abc
             INCRBYFLOAT f inf
             SET f2 10.5
             INCRBYFLOAT f2 0.1
+            INCRBYFLOAT f2 3e5
             """);
+    }
+
+    [Fact]
+    public void IncrByFloatExact()
+    {
+        d.Reset();
+        d.Script("""
+            INCRBYFLOAT a 0.1
+            INCRBYFLOAT a 0.2
+            INCRBYFLOAT a 0.3
+            INCRBYFLOAT a -0.6
+            INCRBYFLOAT a 1e-17
+            INCRBYFLOAT a 5e-18
+            INCRBYFLOAT a 1e-30
+            INCRBYFLOAT a -1e-30
+            INCRBYFLOAT b -0
+            INCRBYFLOAT b -0.0
+            INCRBYFLOAT c -1e-20
+            GET c
+            INCRBYFLOAT d 0.000003814697265625
+            INCRBYFLOAT d2 0.000003814697265625e1
+            INCRBYFLOAT e 12345678901234567890
+            INCRBYFLOAT e 0.5
+            INCRBYFLOAT e 18446744073709551616
+            INCRBYFLOAT g 1e4000
+            INCRBYFLOAT g 1
+            INCRBYFLOAT h 1.18973149535723176502e4932
+            INCRBYFLOAT h 1e4932
+            INCRBYFLOAT h -1.18973149535723176502e4932
+            INCRBYFLOAT i 1e4933
+            INCRBYFLOAT i 1e-4951
+            INCRBYFLOAT i 4e-4951
+            INCRBYFLOAT i 1e-5000
+            INCRBYFLOAT j 0x10
+            INCRBYFLOAT j 0x1.8p1
+            INCRBYFLOAT j 0X.8P-1
+            INCRBYFLOAT j 0x
+            INCRBYFLOAT j 0x1p
+            INCRBYFLOAT k 1.5e+2
+            INCRBYFLOAT k 2E-1
+            INCRBYFLOAT k .5
+            INCRBYFLOAT k 5.
+            INCRBYFLOAT k +3
+            INCRBYFLOAT k 1e
+            INCRBYFLOAT k .
+            INCRBYFLOAT k "1 "
+            INCRBYFLOAT k " 1"
+            INCRBYFLOAT k nan
+            INCRBYFLOAT k NaN
+            INCRBYFLOAT k -inf
+            INCRBYFLOAT k Infinity
+            INCRBYFLOAT k infinit
+            INCRBYFLOAT k ""
+            INCRBYFLOAT k "1\x002"
+            INCRBYFLOAT k 00001.5000
+            INCRBYFLOAT k 0.99999999999999999999
+            INCRBYFLOAT k 123456789.123456789123456789
+            GET k
+            SET inf inf
+            INCRBYFLOAT inf 1
+            SET negzero -0
+            INCRBYFLOAT negzero 0
+            SET sp " 1.5"
+            INCRBYFLOAT sp 1
+            SET hex 0x1p3
+            INCRBYFLOAT hex 1
+            SET int 9223372036854775807
+            INCRBYFLOAT int 1
+            INCRBYFLOAT int 0.5
+            SET third 0.333333333333333333333333333333
+            INCRBYFLOAT third 0.333333333333333333333333333333
+            INCRBYFLOAT third 0.333333333333333333333333333333
+            SET t 1 EX 1000
+            INCRBYFLOAT t 1.5
+            TTL t
+            INCRBYFLOAT t
+            """);
+        // Long inputs: up to Redis's 5119-character limit.
+        d.Same("INCRBYFLOAT", "l", "1." + new string('1', 5000));
+        d.Same("INCRBYFLOAT", "l", "0." + new string('0', 5116) + "1");
+        d.Same("INCRBYFLOAT", "l", "0." + new string('0', 5117) + "1");
+        d.Same("INCRBYFLOAT", "l", new string('9', 4000));
+        d.Same("GET", "l");
+    }
+
+    [Fact]
+    public void IncrByFloatRandomized()
+    {
+        d.Reset();
+        var rnd = new Random(31337);
+        for (int i = 0; i < 300; i++)
+        {
+            string by = rnd.Next(5) switch
+            {
+                0 => (rnd.NextDouble() * 1000 - 500).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                1 => rnd.Next(-1000, 1000) + "." + rnd.Next(0, 1000000).ToString("D6"),
+                2 => rnd.Next(1, 10) + "e" + rnd.Next(-30, 30),
+                3 => "-" + rnd.Next(1, 10) + "." + rnd.Next(0, 100) + "e" + rnd.Next(-20, 20),
+                _ => rnd.NextInt64(long.MinValue, long.MaxValue).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            d.Same("INCRBYFLOAT", "r" + rnd.Next(3), by);
+        }
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Tern.Server.Storage;
 namespace Tern.Server.Families;
 
 /// <summary>String commands (t_string.c): GET, SET and friends, counters, ranges.</summary>
-public static class StringFamily
+public static partial class StringFamily
 {
     [Flags]
     private enum SetFlags
@@ -431,9 +431,11 @@ public static class StringFamily
     // INCRBYFLOAT key increment
     private static void IncrByFloat(CommandContext ctx)
     {
+        // Redis adds in C long double (x87 extended precision) and prints "%.17Lf" without trailing zeros;
+        // LongDouble reproduces both exactly, so results such as 300010.59999999999999432 match digit for digit.
         var key = ctx.Arg(1);
         var o = ctx.LookupWrite(key);
-        double cur = 0;
+        var cur = LongDouble.Zero;
         if (o != null)
         {
             if (o is not byte[] a)
@@ -441,25 +443,25 @@ public static class StringFamily
                 ctx.Error(Errors.WrongType);
                 return;
             }
-            if (!RespNumber.TryParseDouble(PackedString.Value(a), out cur))
+            if (!LongDouble.TryParse(PackedString.Value(a), out cur))
             {
                 ctx.Error(Errors.NotFloat);
                 return;
             }
         }
-        if (!RespNumber.TryParseDouble(ctx.Arg(2), out double by))
+        if (!LongDouble.TryParse(ctx.Arg(2), out var by))
         {
             ctx.Error(Errors.NotFloat);
             return;
         }
-        double result = cur + by;
-        if (double.IsNaN(result) || double.IsInfinity(result))
+        var result = cur + by;
+        if (result.IsNaN || result.IsInfinity)
         {
             ctx.Error(Errors.IncrFloatNaN);
             return;
         }
-        Span<byte> text = stackalloc byte[512];
-        int n = RespNumber.FormatHuman(result, text);
+        Span<byte> text = result.FormatLengthBound <= 64 ? stackalloc byte[64] : new byte[LongDouble.MaxChars];
+        int n = result.FormatHuman(text);
         ctx.Keyspace.SetString(ctx.Db, key, text[..n], 0, keepTtl: true, ctx.Now);
         ctx.Dirty++;
         ctx.Reply.Bulk(text[..n]);
@@ -576,5 +578,6 @@ public static class StringFamily
         t.Add("setrange", SetRange);
         t.Add("getrange", GetRange);
         t.Add("substr", GetRange);
+        RegisterLcs(t);
     }
 }
