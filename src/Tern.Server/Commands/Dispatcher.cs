@@ -148,6 +148,7 @@ public sealed class Dispatcher
         if (ctx.ErrorReplies > 0) local.Failed[cmd.Id]++;
         ctx.Client.LastCommand = cmd.FullName;
         _server.SlowLog.Consider(ctx, usec);
+        _server.Metrics.CommandDone(cmd, usec);
     }
 
     private void RunLockedAll(CommandContext ctx, CommandDef cmd)
