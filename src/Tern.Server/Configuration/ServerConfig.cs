@@ -460,7 +460,9 @@ public sealed partial class ServerConfig
     {
         foreach (var (name, _) in pairs)
             if (Find(name) == null) return $"ERR Unknown option or number of arguments for CONFIG SET - '{name}'";
-        var seen = new HashSet<ConfigParam>();
+        // Redis registers an alias as an entry of its own: "replica-read-only" and "slave-read-only" in one
+        // CONFIG SET are not duplicates, and errors name the entry that was used.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, _) in pairs)
         {
             var p = Find(name)!;
@@ -468,7 +470,7 @@ public sealed partial class ServerConfig
                 return $"ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config";
             if ((p.Flags & ConfigFlags.Protected) != 0 && !AllowsProtectedAction(EnableProtectedConfigs, client))
                 return $"ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config";
-            if (!seen.Add(p)) return $"ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter";
+            if (!seen.Add(EntryName(p, name))) return $"ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter";
         }
         var old = new List<(ConfigParam p, string v)>();
         foreach (var (name, value) in pairs)
@@ -479,14 +481,17 @@ public sealed partial class ServerConfig
             if (err != null)
             {
                 for (int i = old.Count - 1; i >= 0; i--) old[i].p.SetValue(old[i].v);
-                // Redis names the parameter by its primary name here.
-                return $"ERR CONFIG SET failed (possibly related to argument '{p.Name}') - {err}";
+                return $"ERR CONFIG SET failed (possibly related to argument '{EntryName(p, name)}') - {err}";
             }
             old.Add((p, before));
         }
         foreach (var (p, _) in old) Changed?.Invoke(p.Name);
         return null;
     }
+
+    /// <summary>The registered spelling of the name used: the primary name or the alias.</summary>
+    private static string EntryName(ConfigParam p, string used) =>
+        p.Alias != null && string.Equals(used, p.Alias, StringComparison.OrdinalIgnoreCase) ? p.Alias : p.Name;
 
     /// <summary>May <paramref name="client"/> run a protected command (DEBUG, MODULE)?</summary>
     public bool AllowsProtected(CommandDef cmd, Client client)
