@@ -73,7 +73,8 @@ public static class ServerFamily
         for (int i = 2; i < ctx.ArgCount; i++)
         {
             var def = LookupByName(ctx, ctx.Arg(i));
-            if (def == null) ctx.Reply.NullArray();
+            // Redis answers an unknown name with a null bulk ($-1 in RESP2).
+            if (def == null) ctx.Reply.Null();
             else MetadataWriter.WriteInfo(ctx.Reply, def);
         }
     }
