@@ -201,6 +201,27 @@ public sealed class ConfigTests(Differential d) : IClassFixture<Differential>
     }
 
     [Fact]
+    public void StackExchangeRedisReadsTheConfiguration()
+    {
+        using var host = new TernHost("--databases", "5", "--timeout", "300");
+        using var mux = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{host.Port},allowAdmin=true,connectTimeout=20000,syncTimeout=20000");
+        var server = mux.GetServer("127.0.0.1", host.Port);
+        // The client learns the number of databases from CONFIG GET databases.
+        Assert.Equal(5, server.DatabaseCount);
+        var config = new Dictionary<string, string>();
+        foreach (var kv in server.ConfigGet("*")) config[kv.Key] = kv.Value;
+        Assert.Equal("300", config["timeout"]);
+        Assert.Equal("yes", config["slave-read-only"]);
+        Assert.Equal("", config["save"]);
+        Assert.Equal("no", config["appendonly"]);
+        var info = server.Info("server");
+        Assert.Contains(info, g => g.Key == "Server");
+        Assert.Equal(new Version(7, 0, 15), server.Version);
+        server.ConfigSet("slowlog-max-len", "9");
+        Assert.Equal("9", server.ConfigGet("slowlog-max-len")[0].Value);
+    }
+
+    [Fact]
     public void RewriteMatchesRedis()
     {
         var dir = Directory.CreateTempSubdirectory("tern-rewrite-").FullName;

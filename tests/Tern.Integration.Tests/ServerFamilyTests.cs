@@ -654,6 +654,56 @@ public sealed partial class ServerFamilyTests(Differential d) : IClassFixture<Di
         Assert.Equal("*0\r\n", c.Call("LATENCY", "LATEST").ToString());
     }
 
+    private static int RedisTime(RespClient c) => int.Parse(c.Call("TIME").Items![0].Text!);
+
+    [Fact]
+    public void LatencyGraphAndDoctorDrawRedisSamplesAsRedis()
+    {
+        d.Reset();
+        var rc = d.RedisClient;
+        rc.Call("LATENCY", "RESET");
+        rc.Call("CONFIG", "SET", "latency-monitor-threshold", "1");
+        try
+        {
+            // Three slow commands in three different seconds give Redis three samples.
+            foreach (var secs in new[] { "0.012", "0.035", "0.02" })
+            {
+                int start = RedisTime(rc);
+                rc.Call("DEBUG", "SLEEP", secs);
+                Wait.Until(() => RedisTime(rc) > start, "the next second");
+            }
+        }
+        finally
+        {
+            rc.Call("CONFIG", "SET", "latency-monitor-threshold", "0");
+        }
+        try
+        {
+            var history = new List<(int, uint)>();
+            foreach (var e in rc.Call("LATENCY", "HISTORY", "command").Items!)
+                history.Add((int.Parse(e.Items![0].Text!), uint.Parse(e.Items[1].Text!)));
+            Assert.Equal(3, history.Count);
+            uint max = uint.Parse(rc.Call("LATENCY", "LATEST").Items![0].Items![3].Text!);
+            string graph = Text(rc.Call("LATENCY", "GRAPH", "command"));
+            string doctor = Text(rc.Call("LATENCY", "DOCTOR"));
+            int now = RedisTime(rc);
+            // Redis drew them at "now" or, if the second turned meanwhile, one second before.
+            Assert.Contains(graph, new[] { LatencyMonitor.RenderGraph("command", history, max, now), LatencyMonitor.RenderGraph("command", history, max, now - 1) });
+
+            using var host = new TernHost();
+            var mon = host.Server.Metrics.LatencyMonitor;
+            foreach (var (t, l) in history) mon.AddSampleAt("command", t, l);
+            // Transparent huge pages are a property of each process: leave that advice out of the comparison.
+            static string NoThp(string s) => string.Join("\n", Array.FindAll(s.Split('\n'), l => !l.Contains("anonymous huge pages", StringComparison.Ordinal)));
+            Assert.Contains(NoThp(doctor), new[] { NoThp(mon.Doctor(now)), NoThp(mon.Doctor(now - 1)) });
+        }
+        finally
+        {
+            rc.Call("LATENCY", "RESET");
+            rc.Call("SLOWLOG", "RESET");
+        }
+    }
+
     // ---- MEMORY ----
 
     [Fact]

@@ -160,17 +160,17 @@ public static class ServerFamily
         if (def != null && def.IsContainer && argc > 1) def = CommandTable.FindSub(def, ctx.Arg(3));
         if (def == null)
         {
-            ctx.Error("ERR Invalid command specified"u8);
+            ctx.Error(Errors.GetKeysInvalidCommand);
             return;
         }
         if (!CommandKeys.HasKeys(def))
         {
-            ctx.Error("ERR The command has no key arguments"u8);
+            ctx.Error(Errors.GetKeysNoKeys);
             return;
         }
         if ((def.Arity > 0 && def.Arity != argc) || argc < -def.Arity)
         {
-            ctx.Error("ERR Invalid number of arguments specified for command"u8);
+            ctx.Error(Errors.GetKeysArity);
             return;
         }
         var args = new List<byte[]>(argc);
@@ -179,7 +179,7 @@ public static class ServerFamily
         if (keys.Count == 0)
         {
             if ((def.Flags & CommandFlags.NoMandatoryKeys) != 0) ctx.Reply.EmptyArray();
-            else ctx.Error("ERR Invalid arguments specified for command"u8);
+            else ctx.Error(Errors.GetKeysInvalidArguments);
             return;
         }
         ctx.Reply.ArrayHeader(keys.Count);
@@ -292,7 +292,7 @@ public static class ServerFamily
         var config = ctx.Server.Config;
         if (config.ConfigFile == null)
         {
-            ctx.Error("ERR The server is running without a config file"u8);
+            ctx.Error(Errors.NoConfigFile);
             return;
         }
         try
@@ -305,7 +305,7 @@ public static class ServerFamily
                 : e is DirectoryNotFoundException or FileNotFoundException ? "No such file or directory"
                 : e.Message;
             ctx.Server.Log.Warning("CONFIG REWRITE failed: " + why);
-            ctx.Error("ERR Rewriting config file: " + why);
+            ctx.Error(Errors.RewriteFailed(why));
             return;
         }
         ctx.Server.Log.Warning("CONFIG REWRITE executed with success.");
@@ -358,7 +358,7 @@ public static class ServerFamily
         {
             if (!RespNumber.TryParseInt64(ctx.Arg(2), out count) || count < -1)
             {
-                ctx.Error("ERR count should be greater than or equal to -1"u8);
+                ctx.Error(Errors.SlowlogCount);
                 return;
             }
         }
@@ -457,7 +457,7 @@ public static class ServerFamily
         var graph = ctx.Server.Metrics.LatencyMonitor.Graph(Str(ctx, 2));
         if (graph == null)
         {
-            ctx.Error($"ERR No samples available for event '{Errors.Printable(ctx.Arg(2), int.MaxValue)}'");
+            ctx.Error(Errors.NoLatencySamples(ctx.Arg(2)));
             return;
         }
         ctx.Reply.Verbatim(Encoding.UTF8.GetBytes(graph), "txt"u8);
@@ -753,7 +753,7 @@ public static class ServerFamily
         if (abort)
         {
             // Tern never waits for replicas before exiting, so a shutdown is never in progress.
-            ctx.Error("ERR No shutdown in progress."u8);
+            ctx.Error(Errors.NoShutdownInProgress);
             return;
         }
         if ((server.Config.SaveParams.Count > 0 && !nosave) || save)
@@ -764,7 +764,7 @@ public static class ServerFamily
                 server.Log.Warning("User requested shutdown...");
                 server.Log.Warning("Error trying to save the DB, can't exit: Tern cannot write RDB snapshots yet.");
                 server.Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
-                ctx.Error("ERR Errors trying to SHUTDOWN. Check logs."u8);
+                ctx.Error(Errors.ShutdownFailed);
                 return;
             }
             server.Log.Warning("Error trying to save the DB (Tern cannot write RDB snapshots yet). Exit anyway.");

@@ -30,10 +30,12 @@ public sealed class LatencyMonitor
     private static int Now() => (int)(Storage.Clock.UnixMs() / 1000);
 
     /// <summary>Adds a sample of <paramref name="ms"/> milliseconds for an event (the threshold was checked).</summary>
-    public void AddSample(string ev, long ms)
+    public void AddSample(string ev, long ms) => AddSampleAt(ev, Now(), ms);
+
+    /// <summary>Adds a sample as if it happened at unix second <paramref name="now"/> (tests replay Redis's samples).</summary>
+    internal void AddSampleAt(string ev, int now, long ms)
     {
         uint latency = (uint)Math.Min(ms, uint.MaxValue);
-        int now = Now();
         lock (_events)
         {
             var ts = Find(ev);
@@ -125,10 +127,15 @@ public sealed class LatencyMonitor
         if (history == null) return null;
         uint max;
         lock (_events) max = Find(ev)?.Max ?? 0;
+        return RenderGraph(ev, history, max, Now());
+    }
+
+    /// <summary>The graph of samples (oldest first) as Redis draws it at unix second <paramref name="now"/>.</summary>
+    internal static string RenderGraph(string ev, List<(int Time, uint Latency)> history, uint max, int now)
+    {
         uint lo = 0, hi = 0;
         var values = new List<double>();
         var labels = new List<string?>();
-        int now = Now();
         for (int k = 0; k < history.Count; k++)
         {
             var (time, latency) = history[k];
@@ -138,6 +145,7 @@ public sealed class LatencyMonitor
                 if (latency > hi) hi = latency;
                 if (latency < lo) lo = latency;
             }
+            // The label says how long ago the sample was taken.
             int elapsed = now - time;
             string label = elapsed < 60 ? $"{elapsed}s"
                 : elapsed < 3600 ? $"{elapsed / 60}m"
@@ -157,7 +165,10 @@ public sealed class LatencyMonitor
     /// LATENCY DOCTOR: Redis's report and advice for the events Tern records (command, fast-command,
     /// expire-cycle) and transparent huge pages.
     /// </summary>
-    public string Doctor()
+    public string Doctor() => Doctor(Now());
+
+    /// <summary>LATENCY DOCTOR as written at unix second <paramref name="now"/>.</summary>
+    internal string Doctor(int now)
     {
         var config = _server.Config;
         var sb = new StringBuilder();
@@ -169,7 +180,6 @@ public sealed class LatencyMonitor
         }
         bool slowlogEnabled = false, slowlogTuning = false, slowlogInspect = false, scheduler = false, hz = false, largeObjects = false, thp = false;
         int advices = 0, eventnum = 0;
-        int now = Now();
         foreach (var (name, s) in events)
         {
             eventnum++;
