@@ -206,12 +206,11 @@ public sealed partial class ServerConfig
         if (parsed.Count > 0 && !SnapshotsSupported)
             return "Tern cannot save RDB snapshots yet: save must be \"\"";
         // In a config file the first "save" line replaces the defaults and the next ones add to it.
-        if (!ReadingConfigFile || !_saveLoaded)
-        {
-            _saveLoaded |= ReadingConfigFile;
-            SaveParams = [];
-        }
-        SaveParams.AddRange(parsed);
+        var next = new List<(long, long)>();
+        if (ReadingConfigFile && _saveLoaded) next.AddRange(SaveParams);
+        _saveLoaded |= ReadingConfigFile;
+        next.AddRange(parsed);
+        SaveParams = next;
         return null;
     }
 

@@ -28,54 +28,51 @@ internal static class CommandKeys
         public bool Has(string flag) => Array.IndexOf(Flags, flag) >= 0;
     }
 
-    private static readonly Dictionary<CommandDef, Spec[]> Cache = [];
+    // Parsed specs per command; weak keys, so command tables of stopped servers can go.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CommandDef, Spec[]> Cache = [];
 
-    private static Spec[] Specs(CommandDef def)
+    private static Spec[] Specs(CommandDef def) => Cache.GetValue(def, Parse);
+
+    private static Spec[] Parse(CommandDef def)
     {
-        lock (Cache)
+        var list = new List<Spec>();
+        var info = def.Info;
+        if (info.ValueKind == JsonValueKind.Array && info.GetArrayLength() > 8 &&
+            info[8].TryGetProperty("~", out var specs))
         {
-            if (Cache.TryGetValue(def, out var cached)) return cached;
-            var list = new List<Spec>();
-            var info = def.Info;
-            if (info.ValueKind == JsonValueKind.Array && info.GetArrayLength() > 8 &&
-                info[8].TryGetProperty("~", out var specs))
+            foreach (var s in specs.EnumerateArray())
             {
-                foreach (var s in specs.EnumerateArray())
+                var spec = new Spec();
+                if (CommandTable.TryGetMapValue(s, "flags", out var flags) && flags.TryGetProperty("~", out var fl))
                 {
-                    var spec = new Spec();
-                    if (CommandTable.TryGetMapValue(s, "flags", out var flags) && flags.TryGetProperty("~", out var fl))
-                    {
-                        var names = new List<string>();
-                        foreach (var f in fl.EnumerateArray()) names.Add(f.GetProperty("+").GetString()!);
-                        spec.Flags = [.. names];
-                    }
-                    if (CommandTable.TryGetMapValue(s, "begin_search", out var bs))
-                    {
-                        CommandTable.TryGetMapValue(bs, "type", out var t);
-                        spec.BeginType = t.GetString() ?? "unknown";
-                        CommandTable.TryGetMapValue(bs, "spec", out var sp);
-                        if (CommandTable.TryGetMapValue(sp, "index", out var idx)) spec.Index = idx.GetInt32();
-                        if (CommandTable.TryGetMapValue(sp, "keyword", out var kw)) spec.Keyword = kw.GetString() ?? "";
-                        if (CommandTable.TryGetMapValue(sp, "startfrom", out var sf)) spec.StartFrom = sf.GetInt32();
-                    }
-                    if (CommandTable.TryGetMapValue(s, "find_keys", out var fk))
-                    {
-                        CommandTable.TryGetMapValue(fk, "type", out var t);
-                        spec.FindType = t.GetString() ?? "unknown";
-                        CommandTable.TryGetMapValue(fk, "spec", out var sp);
-                        if (CommandTable.TryGetMapValue(sp, "lastkey", out var lk)) spec.LastKey = lk.GetInt32();
-                        if (CommandTable.TryGetMapValue(sp, "keystep", out var ks)) spec.KeyStep = ks.GetInt32();
-                        if (CommandTable.TryGetMapValue(sp, "limit", out var lim)) spec.Limit = lim.GetInt32();
-                        if (CommandTable.TryGetMapValue(sp, "keynumidx", out var kn)) spec.KeyNumIdx = kn.GetInt32();
-                        if (CommandTable.TryGetMapValue(sp, "firstkey", out var fkk)) spec.FirstKey = fkk.GetInt32();
-                    }
-                    list.Add(spec);
+                    var names = new List<string>();
+                    foreach (var f in fl.EnumerateArray()) names.Add(f.GetProperty("+").GetString()!);
+                    spec.Flags = [.. names];
                 }
+                if (CommandTable.TryGetMapValue(s, "begin_search", out var bs))
+                {
+                    CommandTable.TryGetMapValue(bs, "type", out var t);
+                    spec.BeginType = t.GetString() ?? "unknown";
+                    CommandTable.TryGetMapValue(bs, "spec", out var sp);
+                    if (CommandTable.TryGetMapValue(sp, "index", out var idx)) spec.Index = idx.GetInt32();
+                    if (CommandTable.TryGetMapValue(sp, "keyword", out var kw)) spec.Keyword = kw.GetString() ?? "";
+                    if (CommandTable.TryGetMapValue(sp, "startfrom", out var sf)) spec.StartFrom = sf.GetInt32();
+                }
+                if (CommandTable.TryGetMapValue(s, "find_keys", out var fk))
+                {
+                    CommandTable.TryGetMapValue(fk, "type", out var t);
+                    spec.FindType = t.GetString() ?? "unknown";
+                    CommandTable.TryGetMapValue(fk, "spec", out var sp);
+                    if (CommandTable.TryGetMapValue(sp, "lastkey", out var lk)) spec.LastKey = lk.GetInt32();
+                    if (CommandTable.TryGetMapValue(sp, "keystep", out var ks)) spec.KeyStep = ks.GetInt32();
+                    if (CommandTable.TryGetMapValue(sp, "limit", out var lim)) spec.Limit = lim.GetInt32();
+                    if (CommandTable.TryGetMapValue(sp, "keynumidx", out var kn)) spec.KeyNumIdx = kn.GetInt32();
+                    if (CommandTable.TryGetMapValue(sp, "firstkey", out var fkk)) spec.FirstKey = fkk.GetInt32();
+                }
+                list.Add(spec);
             }
-            var arr = list.ToArray();
-            Cache[def] = arr;
-            return arr;
         }
+        return [.. list];
     }
 
     /// <summary>Redis's doesCommandHaveKeys: a key spec that is not "not_key", or a key extractor.</summary>
@@ -215,7 +212,8 @@ internal static class CommandKeys
         {
             // The command's own extractor knows the positions; the flags are those of its first key spec.
             var cmd = CommandArgs.From([.. args]);
-            Span<int> pos = stackalloc int[256];
+            // At most one key per argument.
+            var pos = new int[args.Count];
             int n = def.KeyExtractor(cmd, pos);
             var flags = specs.Length > 0 ? specs[0].Flags : [];
             var keys = new List<KeyRef>();
