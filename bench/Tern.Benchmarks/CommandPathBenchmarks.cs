@@ -24,7 +24,7 @@ public class CommandPathBenchmarks
     public void Setup()
     {
         var config = new ServerConfig();
-        config.SetAtStartup("slowlog-log-slower-than", "-1");
+        config.SlowlogLogSlowerThan = -1;
         _server = new TernServer(config);
         _reply = new ReplyWriter();
         _ctx = new CommandContext(_server, new Client("127.0.0.1:1", "127.0.0.1:6379") { Authenticated = true }, _reply);

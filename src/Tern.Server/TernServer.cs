@@ -25,6 +25,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Commands = new CommandTable();
         CommandFamilies.RegisterAll(Commands);
         Stats = new ServerStats(Commands.All.Count);
+        Metrics = new ServerMetrics(this);
         Dispatcher = new Dispatcher(this);
         SlowLog = new SlowLog(this);
         Blocking = new Blocking.BlockingCoordinator(this);
@@ -41,6 +42,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public CommandTable Commands { get; }
     public Dispatcher Dispatcher { get; }
     public ServerStats Stats { get; }
+    public ServerMetrics Metrics { get; }
     public SlowLog SlowLog { get; }
     public Monitors Monitors { get; } = new();
     public Blocking.BlockingCoordinator Blocking { get; }
@@ -79,7 +81,10 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Log.Notice($"Ready to accept connections tcp (port {Port})");
     }
 
-    /// <summary>Background work, Config.Hz times a second: active expiry, client timeouts.</summary>
+    /// <summary>
+    /// Background work, Config.Hz times a second: active expiry, client timeouts, and the samples INFO shows
+    /// (instantaneous rates, peak memory, avg_ttl).
+    /// </summary>
     private void CronLoop()
     {
         var token = _stop.Token;
@@ -90,8 +95,11 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
             try
             {
                 // Each tick looks at a slice of every shard; about 25% of keys-with-TTL slots per second at hz 10.
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 Keyspace.ActiveExpireCycle(256, Clock.UnixMs());
+                Metrics.ExpireCycleDone(System.Diagnostics.Stopwatch.GetTimestamp() - started);
                 CloseTimedOutClients();
+                Metrics.Cron(Clock.UnixMs());
             }
             catch (Exception e)
             {

@@ -16,7 +16,7 @@ public sealed class AllocationTests
     private static long AllocatedWhileRunning(string pipeline, int rounds)
     {
         var config = new ServerConfig();
-        config.SetAtStartup("slowlog-log-slower-than", "-1");
+        config.SlowlogLogSlowerThan = -1;
         using var server = new TernServer(config);
         var client = new Client("127.0.0.1:1", "127.0.0.1:6379") { Authenticated = true };
         using var reply = new ReplyWriter();

@@ -168,6 +168,7 @@ public sealed class Dispatcher
         if (ctx.ErrorReplies > 0) local.Failed[cmd.Id]++;
         ctx.Client.LastCommand = cmd.FullName;
         _server.SlowLog.Consider(ctx, usec);
+        _server.Metrics.CommandDone(cmd, usec);
         // Waiters on written keys are served after the locks are gone (and after the whole EXEC).
         if (ctx.ReadyKeys.Count > 0 && !ctx.InExec) ServeReady(ctx);
     }

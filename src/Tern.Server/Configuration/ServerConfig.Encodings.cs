@@ -8,7 +8,7 @@ public sealed partial class ServerConfig
 {
     public long ListMaxListpackSize = -2;
     public long ListCompressDepth;
-    public long HashMaxListpackEntries = 128;
+    public long HashMaxListpackEntries = 512;
     public long HashMaxListpackValue = 64;
     public long SetMaxIntsetEntries = 512;
     public long ZSetMaxListpackEntries = 128;
@@ -22,19 +22,19 @@ public sealed partial class ServerConfig
 
     private void RegisterEncodings()
     {
-        Int("list-max-listpack-size", () => ListMaxListpackSize, v => ListMaxListpackSize = v, int.MinValue, int.MaxValue, aliases: "list-max-ziplist-size");
+        Int("list-max-listpack-size", () => ListMaxListpackSize, v => ListMaxListpackSize = v, int.MinValue, int.MaxValue, alias: "list-max-ziplist-size");
         Int("list-compress-depth", () => ListCompressDepth, v => ListCompressDepth = v, 0, int.MaxValue);
-        Memory("hash-max-listpack-entries", () => HashMaxListpackEntries, v => HashMaxListpackEntries = v, 0, long.MaxValue, aliases: "hash-max-ziplist-entries");
-        Memory("hash-max-listpack-value", () => HashMaxListpackValue, v => HashMaxListpackValue = v, 0, long.MaxValue, aliases: "hash-max-ziplist-value");
+        Memory("hash-max-listpack-entries", () => HashMaxListpackEntries, v => HashMaxListpackEntries = v, 0, long.MaxValue, alias: "hash-max-ziplist-entries");
+        Memory("hash-max-listpack-value", () => HashMaxListpackValue, v => HashMaxListpackValue = v, 0, long.MaxValue, alias: "hash-max-ziplist-value");
         Memory("set-max-intset-entries", () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v, 0, long.MaxValue);
-        Memory("zset-max-listpack-entries", () => ZSetMaxListpackEntries, v => ZSetMaxListpackEntries = v, 0, long.MaxValue, aliases: "zset-max-ziplist-entries");
-        Memory("zset-max-listpack-value", () => ZSetMaxListpackValue, v => ZSetMaxListpackValue = v, 0, long.MaxValue, aliases: "zset-max-ziplist-value");
+        Memory("zset-max-listpack-entries", () => ZSetMaxListpackEntries, v => ZSetMaxListpackEntries = v, 0, long.MaxValue, alias: "zset-max-ziplist-entries");
+        Memory("zset-max-listpack-value", () => ZSetMaxListpackValue, v => ZSetMaxListpackValue = v, 0, long.MaxValue, alias: "zset-max-ziplist-value");
         Memory("stream-node-max-bytes", () => StreamNodeMaxBytes, v => StreamNodeMaxBytes = v, 0, long.MaxValue);
         Int("stream-node-max-entries", () => StreamNodeMaxEntries, v => StreamNodeMaxEntries = v, 0, long.MaxValue);
         Memory("hll-sparse-max-bytes", () => HllSparseMaxBytes, v => HllSparseMaxBytes = v, 0, long.MaxValue);
-        Add(new ConfigParam("notify-keyspace-events", () => NotifyFlagsText(NotifyKeyspaceEvents), v =>
+        Add(new ConfigParam("notify-keyspace-events", ConfigType.String, () => NotifyFlagsText(NotifyKeyspaceEvents), args =>
         {
-            int flags = ParseNotifyFlags(v);
+            int flags = ParseNotifyFlags(args[0]);
             if (flags < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
             NotifyKeyspaceEvents = flags;
             return null;
