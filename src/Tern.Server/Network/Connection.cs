@@ -110,6 +110,11 @@ public sealed class Connection
                 {
                     // proto-max-bulk-len may change at runtime (CONFIG SET).
                     _parser.MaxBulkLength = _server.Config.ProtoMaxBulkLen;
+                    // Replies are sent once per batch; a big batch is flushed early to bound memory, unless a hard
+                    // output limit bounds it: then, as in Redis (which writes only after processing what it read),
+                    // the batch's replies count against the limit together.
+                    int flushAt = (Client.IsSubscribed ? _server.Config.PubSubLimit : _server.Config.NormalLimit).Hard > 0
+                        ? int.MaxValue : FlushThreshold;
                     while (start < end && !Client.KillRequested)
                     {
                         // Before AUTH, Redis caps requests at 10 arguments of 16 KB (authRequired in networking.c).
@@ -121,7 +126,7 @@ public sealed class Connection
                             if (!Execute() && !await WaitWhileBlockedAsync().ConfigureAwait(false)) break;
                             start += consumed;
                             if (Client.CloseAfterReply) break;
-                            if (_reply.Length >= FlushThreshold) await SendReplyAsync().ConfigureAwait(false);
+                            if (_reply.Length >= flushAt) await SendReplyAsync().ConfigureAwait(false);
                         }
                         else if (status == ParseStatus.Empty)
                         {
@@ -304,7 +309,8 @@ public sealed class Connection
         {
             long now = Storage.Clock.UnixMs();
             if (_softLimitSinceMs == 0) _softLimitSinceMs = now;
-            else if (now - _softLimitSinceMs >= lim.SoftSeconds * 1000) LimitReached();
+            // Reached only when over the soft limit for longer than its seconds (checkClientOutputBufferLimits).
+            else if (now - _softLimitSinceMs > lim.SoftSeconds * 1000) LimitReached();
         }
         else
         {
@@ -315,7 +321,7 @@ public sealed class Connection
     private void LimitReached()
     {
         _server.Log.Warning($"Client {Client.InfoLine()} scheduled to be closed ASAP for overcoming of output buffer limits.");
-        Interlocked.Increment(ref _server.Stats.EvictedClients);
+        // Redis 7.0 counts no statistic for this (evicted_clients is maxmemory-clients eviction).
         _reply.Clear();
         Client.KillRequested = true;
     }
