@@ -337,6 +337,7 @@ public sealed class Connection
         }
         Interlocked.Add(ref _server.Stats.NetOutputBytes, _reply.Length);
         _reply.Clear();
+        Client.OutputBufferLength = 0;
     }
 
     /// <summary>
