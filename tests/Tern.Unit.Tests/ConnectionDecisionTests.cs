@@ -52,7 +52,12 @@ public sealed class ConnectionDecisionTests
         return (t.FindByFullName("get")!, t.FindByFullName("set")!, t.FindByFullName("ping")!);
     }
 
-    private static Client NewClient() => new("127.0.0.1:1", "127.0.0.1:2");
+    private static readonly Lazy<Tern.Server.TernServer> Server = new(() => new(new Tern.Server.Configuration.ServerConfig()));
+
+    /// <summary>A client with a (never connected) connection: pauses apply only to clients that have one.</summary>
+    private static Client NewClient() =>
+        new Connection(Server.Value, new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+            System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp), 1).Client;
 
     [Fact]
     public void PauseWriteHoldsWritesAllHoldsEverything()
@@ -83,8 +88,14 @@ public sealed class ConnectionDecisionTests
         Assert.Equal(now + 120_000, p.EndMs);
 
         // Replicas and monitors are never paused.
-        Assert.False(p.Postpones(set, new Client("a:1", "b:2") { IsMonitor = true }));
-        Assert.False(p.Postpones(set, new Client("a:1", "b:2") { IsReplica = true }));
+        var monitor = NewClient();
+        monitor.IsMonitor = true;
+        Assert.False(p.Postpones(set, monitor));
+        var replica = NewClient();
+        replica.IsReplica = true;
+        Assert.False(p.Postpones(set, replica));
+        // Internal clients (no connection to wait in) are not paused.
+        Assert.False(p.Postpones(set, new Client("a:1", "b:2")));
 
         p.Unpause();
         Assert.True(ended.IsCompleted);

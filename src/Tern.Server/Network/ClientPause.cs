@@ -39,13 +39,14 @@ public sealed class ClientPause : IDisposable
     /// <summary>
     /// Does the pause hold back <paramref name="cmd"/> from <paramref name="client"/>? ALL holds every command,
     /// WRITE the write and may-replicate ones (Redis's is_may_replicate_command). Replicas are never paused,
-    /// nor are MONITOR clients, which Redis flags as replicas too.
+    /// nor are MONITOR clients, which Redis flags as replicas too. Internal clients without a connection (no
+    /// loop to wait in) are not paused either: whoever drives one must honour the pause itself if it should.
     /// </summary>
     public bool Postpones(CommandDef cmd, Client client)
     {
         int t = _type;
         if (t == 0) return false;
-        if (client.IsReplica || client.IsMonitor) return false;
+        if (client.IsReplica || client.IsMonitor || client.Connection == null) return false;
         if (t == (int)PauseType.Write && (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) == 0) return false;
         return !EndIfExpired(Storage.Clock.UnixMs());
     }

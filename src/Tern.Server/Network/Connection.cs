@@ -241,7 +241,7 @@ public sealed class Connection
                 }
                 if (_closed != 0 || Client.KillRequested)
                 {
-                    wait.TryComplete(UnblockReason.Closed);
+                    if (!postponed) wait.TryComplete(UnblockReason.Closed);
                     return false;
                 }
                 Client.Blocked = null;
@@ -412,7 +412,7 @@ public sealed class Connection
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         Client.KillRequested = true;
         Volatile.Read(ref _closedSignal)?.TrySetResult();
-        Client.Blocked?.TryComplete(UnblockReason.Closed);
+        if (Client.Blocked is { } blocked && blocked != ClientPause.Postponed) blocked.TryComplete(UnblockReason.Closed);
         if (Client.IsMonitor) _server.Monitors.Remove(this);
         try
         {
