@@ -20,6 +20,7 @@ public sealed class ClientCompatibilityTests(Differential d) : IClassFixture<Dif
     public async Task StackExchangeRedis(int resp, string? password)
     {
         d.Reset();
+        Assert.Equal("+OK", d.TernClient.Call("CONFIG", "RESETSTAT").Text);
         if (password != null) Assert.Equal("+OK", d.TernClient.Call("CONFIG", "SET", "requirepass", password).Text);
         var log = new StringWriter();
         try
@@ -76,6 +77,13 @@ public sealed class ClientCompatibilityTests(Differential d) : IClassFixture<Dif
                 Assert.StartsWith("3.4.35", Field(l, "lib-ver"));
             }
             Assert.Contains(mine, l => Field(l, "resp") == resp.ToString());
+
+            // The handshake ran through: the commands it sends were answered (CLUSTER NODES with an error).
+            var stats = d.TernClient.Call("INFO", "commandstats").Text!;
+            foreach (var cmd in new[] { "client|setname", "client|setinfo", "client|id", "config|get", "info", "echo" })
+                Assert.Contains("cmdstat_" + cmd + ":calls=", stats);
+            if (resp == 3) Assert.Contains("cmdstat_hello:calls=", stats);
+            Assert.Contains("errorstat_ERR:count=", d.TernClient.Call("INFO", "errorstats").Text);
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {

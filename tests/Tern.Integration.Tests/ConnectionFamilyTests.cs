@@ -56,6 +56,16 @@ public sealed class ConnectionFamilyTests(Differential d) : IClassFixture<Differ
             ECHO y
             CLIENT GETNAME
             CLIENT HELP
+            CLIENT LIST TYPE master
+            CLIENT LIST ID 99999999
+            CLIENT UNBLOCK 99999999
+            CLIENT KILL ID 99999999
+            CLIENT KILL 1.2.3.4:5
+            CLIENT LIST TYPE foo
+            CLIENT PAUSE 0
+            SELECT 99
+            HELLO 4
+            AUTH x
             """);
     }
 
@@ -438,6 +448,23 @@ public sealed class ConnectionFamilyTests(Differential d) : IClassFixture<Differ
         // lib-name survives RESET (it names the library behind the connection).
         Assert.Equal("redis-py(x_y)", Field(line, "lib-name"));
         Assert.Equal("+OK", c.Call("CLIENT", "NO-TOUCH", "OFF").Text);
+    }
+
+    [Fact]
+    public void NoTouchKeepsTheAccessClock()
+    {
+        d.Reset();
+        using var c = d.Tern.Connect();
+        var ks = d.Tern.Server.Keyspace;
+        Assert.Equal("+OK", c.Call("SET", "touched", "v").Text);
+        object Entry() => ks.Lookup(0, "touched"u8, Tern.Server.Storage.Clock.UnixMs(), false)!;
+        Tern.Server.Storage.Entry.Touch(Entry(), 5);
+        Assert.Equal("+OK", c.Call("CLIENT", "NO-TOUCH", "ON").Text);
+        Assert.Equal("v", c.Call("GET", "touched").Text);
+        Assert.Equal(5u, Tern.Server.Storage.Entry.Lru(Entry()));
+        Assert.Equal("+OK", c.Call("CLIENT", "NO-TOUCH", "OFF").Text);
+        Assert.Equal("v", c.Call("GET", "touched").Text);
+        Assert.NotEqual(5u, Tern.Server.Storage.Entry.Lru(Entry()));
     }
 
     [Fact]

@@ -85,11 +85,11 @@ public sealed class Listener
                 _server.Config.RequirePass.Length > 0, remote?.Address);
             if (reject != null)
             {
-                _server.Stats.RejectedConnections++;
+                Interlocked.Increment(ref _server.Stats.RejectedConnections);
                 RejectAndClose(s, reject);
                 continue;
             }
-            _server.Stats.ConnectionsReceived++;
+            Interlocked.Increment(ref _server.Stats.ConnectionsReceived);
             var c = new Connection(_server, s, Interlocked.Increment(ref _nextFd));
             _server.Clients.Add(c);
             _ = Task.Run(c.RunAsync);
