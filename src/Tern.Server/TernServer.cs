@@ -108,22 +108,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         }
     }
 
-    private void CloseTimedOutClients()
-    {
-        long timeout = Config.Timeout;
-        if (timeout <= 0) return;
-        long now = Clock.UnixMs();
-        foreach (var c in Clients.Snapshot())
-        {
-            var cl = c.Client;
-            if (cl.IsReplica || cl.IsPrimaryLink || cl.IsSubscribed || cl.IsMonitor || c.IsBlocked) continue;
-            if (now - cl.LastInteractionMs > timeout * 1000)
-            {
-                Log.Verbose("Closing idle client");
-                c.Close();
-            }
-        }
-    }
+    private void CloseTimedOutClients() => Clients.CloseIdle(Config.Timeout, Clock.UnixMs(), Log);
 
     private void OnConfigChanged(string name)
     {

@@ -233,7 +233,7 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         // Redis appends the options after the file and a newline, so the first option is line 2.
         var errors = ConfigLoader.ApplyArgs(new ServerConfig(), ["--port", "7000", "--maxmemory-policy", "lru", "--foo"]);
-        Assert.Equal(["Reading the configuration file, at line 3", ">>> 'maxmemory-policy \"lru\"'", "argument must be 'noeviction': Tern never evicts keys"], errors);
+        Assert.Equal(["Reading the configuration file, at line 3", ">>> 'maxmemory-policy \"lru\"'", "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"], errors);
         errors = ConfigLoader.ApplyArgs(new ServerConfig(), ["--port", "7000", "--foo"]);
         Assert.Equal(["Reading the configuration file, at line 3", ">>> 'foo'", "Bad directive or wrong number of arguments"], errors);
     }

@@ -1,5 +1,6 @@
 using Tern.Protocol;
 using Tern.Server.Commands;
+using Tern.Server.Network;
 
 namespace Tern.Server.Blocking;
 
@@ -14,9 +15,11 @@ public enum TimeoutReply : byte
 
 /// <summary>
 /// A client waiting on keys. Its command (copied) is run again, in the client's own context, when one of its
-/// keys is written; if it still finds nothing it keeps its place in line.
+/// keys is written; if it still finds nothing it keeps its place in line. It plugs into the connection's
+/// <see cref="BlockedWait"/> protocol: the serving writer writes the reply, a timeout or CLIENT UNBLOCK lets the
+/// connection write the null reply or the UNBLOCKED error.
 /// </summary>
-public sealed class BlockedClient
+public sealed class BlockedClient : BlockedWait
 {
     /// <summary>
     /// Parking: registered but the connection has not yet stopped using its reply buffer; Waiting: parked;
@@ -28,8 +31,11 @@ public sealed class BlockedClient
     /// <summary>A key was written while the client was still parking: serve it once parked.</summary>
     internal int WakePending;
 
-    internal BlockedClient(CommandContext ctx, CommandArgs args, CommandDef command, (int Db, byte[] Key)[] keys, long deadlineMs, TimeoutReply timeoutReply)
+    private readonly BlockingCoordinator _coordinator;
+
+    internal BlockedClient(BlockingCoordinator coordinator, CommandContext ctx, CommandArgs args, CommandDef command, (int Db, byte[] Key)[] keys, long deadlineMs, TimeoutReply timeoutReply)
     {
+        _coordinator = coordinator;
         Context = ctx;
         Args = args;
         Command = command;
@@ -48,10 +54,22 @@ public sealed class BlockedClient
 
     public TimeoutReply TimeoutReply { get; }
 
-    /// <summary>Completes when the client was served, timed out, was unblocked or disconnected.</summary>
-    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     internal Timer? Timer;
+
+    public override void OnParked() => _coordinator.Park(this);
+
+    /// <summary>A timeout, CLIENT UNBLOCK or the connection closing: leave the wait lists first.</summary>
+    public override bool TryComplete(UnblockReason reason) => _coordinator.EndWait(this, reason);
+
+    internal bool Complete(UnblockReason reason) => CompleteCore(reason);
+
+    /// <summary>Served: the serving writer already wrote the reply. Timed out: the null reply of the command.</summary>
+    protected override void Reply(CommandContext ctx, UnblockReason reason)
+    {
+        if (reason != UnblockReason.Timeout) return;
+        if (TimeoutReply == TimeoutReply.NullBulk) ctx.Reply.Null();
+        else ctx.Reply.NullArray();
+    }
 }
 
 /// <summary>One entry of a shard's wait list: a blocked client waiting on (db, key).</summary>

@@ -1,4 +1,5 @@
 using Tern.Server.Commands;
+using Tern.Server.Network;
 using Tern.Server.Storage;
 
 namespace Tern.Server.Blocking;
@@ -8,41 +9,33 @@ namespace Tern.Server.Blocking;
 /// they blocked. After a write releases its locks, the dispatcher hands the written keys that have waiters to
 /// <see cref="ServeReady"/>, which runs the first waiter's command again in its own context (taking locks as any
 /// command does); the waiter either gets its reply or keeps its place. Served in Redis's order: first blocked,
-/// first served, whichever thread wrote.
+/// first served, whichever thread wrote. The connection side is the <see cref="BlockedWait"/> protocol.
 /// </summary>
 public sealed class BlockingCoordinator
 {
     private readonly TernServer _server;
-    private int _blockedCount;
 
     public BlockingCoordinator(TernServer server) => _server = server;
 
-    /// <summary>Clients blocked right now (INFO clients blocked_clients).</summary>
-    public int BlockedCount => Volatile.Read(ref _blockedCount);
-
     /// <summary>
-    /// Blocks the current command of <paramref name="ctx"/> on <paramref name="keys"/> (argument indexes). Call it
-    /// from a handler that found nothing to serve; the dispatcher holds the keys' shard locks. When the command is
-    /// being retried for a waiter that is already blocked, nothing new is registered.
+    /// Blocks the current command of <paramref name="ctx"/> on <paramref name="keyArgs"/> (argument indexes). Call it
+    /// from a handler that found nothing to serve; the dispatcher holds the keys' shard locks.
     /// </summary>
     public void Block(CommandContext ctx, ReadOnlySpan<int> keyArgs, long deadlineMs, TimeoutReply timeoutReply)
     {
-        if (ctx.RetryingBlocked) return;
         var keys = new (int, byte[])[keyArgs.Length];
         for (int i = 0; i < keyArgs.Length; i++) keys[i] = (ctx.Db, ctx.Args[keyArgs[i]].ToArray());
-        var bc = new BlockedClient(ctx, ctx.Args.Clone(), ctx.Command, keys, deadlineMs, timeoutReply);
+        var bc = new BlockedClient(this, ctx, ctx.Args.Clone(), ctx.Command, keys, deadlineMs, timeoutReply);
         foreach (var (db, key) in keys)
         {
             var shard = _server.Keyspace.ShardOf(key);
             (shard.Blocked ??= []).Add(new BlockedEntry(db, key, bc));
         }
-        Interlocked.Increment(ref _blockedCount);
-        ctx.Blocked = bc;
+        ctx.Client.Blocked = bc;
         if (deadlineMs > 0)
         {
             long due = Math.Max(0, deadlineMs - Clock.UnixMs());
-            bc.Timer = new Timer(static s => ((BlockingCoordinator)((object[])s!)[0]).Expire((BlockedClient)((object[])s!)[1]),
-                new object[] { this, bc }, due, Timeout.Infinite);
+            bc.Timer = new Timer(static s => ((BlockedClient)s!).TryComplete(UnblockReason.Timeout), bc, due, Timeout.Infinite);
         }
     }
 
@@ -98,7 +91,6 @@ public sealed class BlockingCoordinator
         }
         if (was != BlockedClient.Waiting) return true;
         var ctx = bc.Context;
-        var savedArgs = ctx.Args;
         int mark = ctx.Reply.Length;
         ctx.Args = bc.Args;
         ctx.RetryingBlocked = true;
@@ -115,11 +107,12 @@ public sealed class BlockingCoordinator
         {
             // Nothing for this waiter after all (another client took it): drop any partial output, keep its place.
             ctx.Reply.Truncate(mark);
-            ctx.Args = savedArgs;
             Volatile.Write(ref bc.State, BlockedClient.Waiting);
             return false;
         }
-        Finish(bc, BlockedClient.Served);
+        Leave(bc);
+        Volatile.Write(ref bc.State, BlockedClient.Served);
+        bc.Complete(UnblockReason.Served);
         return true;
     }
 
@@ -130,69 +123,33 @@ public sealed class BlockingCoordinator
     public void Park(BlockedClient bc)
     {
         if (Interlocked.CompareExchange(ref bc.State, BlockedClient.Waiting, BlockedClient.Parking) != BlockedClient.Parking) return;
-        if (Interlocked.Exchange(ref bc.WakePending, 0) == 1)
-        {
-            var ready = new List<(int, byte[])>(bc.Keys);
-            ServeReady(ready);
-        }
+        if (Interlocked.Exchange(ref bc.WakePending, 0) == 1) ServeReady([.. bc.Keys]);
     }
 
-    private void Expire(BlockedClient bc)
+    /// <summary>
+    /// Ends a wait from outside (timeout, CLIENT UNBLOCK, connection closed). Waits for a serving writer to finish
+    /// first; false when the client was already answered.
+    /// </summary>
+    internal bool EndWait(BlockedClient bc, UnblockReason reason)
     {
         while (true)
         {
-            int s = Interlocked.CompareExchange(ref bc.State, BlockedClient.Finished, BlockedClient.Waiting);
-            if (s == BlockedClient.Waiting) break;
-            if (s != BlockedClient.Serving && s != BlockedClient.Parking) return;
-            Thread.Sleep(0);
+            int s = Volatile.Read(ref bc.State);
+            if (s == BlockedClient.Served || s == BlockedClient.Finished) return false;
+            if (s == BlockedClient.Serving || (s == BlockedClient.Parking && reason != UnblockReason.Closed))
+            {
+                // A writer is answering it, or its connection is still sending: both take microseconds.
+                Thread.Sleep(0);
+                continue;
+            }
+            if (Interlocked.CompareExchange(ref bc.State, BlockedClient.Finished, s) == s) break;
         }
-        WriteTimeoutReply(bc);
-        Finish(bc, BlockedClient.Finished);
+        Leave(bc);
+        return bc.Complete(reason);
     }
 
-    private static void WriteTimeoutReply(BlockedClient bc)
+    private void Leave(BlockedClient bc)
     {
-        if (bc.TimeoutReply == TimeoutReply.NullBulk) bc.Context.Reply.Null();
-        else bc.Context.Reply.NullArray();
-    }
-
-    /// <summary>CLIENT UNBLOCK: answers the waiter as if it timed out, or with the UNBLOCKED error.</summary>
-    public bool Unblock(CommandContext ctx, bool withError)
-    {
-        var bc = ctx.Blocked;
-        if (bc == null) return false;
-        while (true)
-        {
-            int s = Interlocked.CompareExchange(ref bc.State, BlockedClient.Finished, BlockedClient.Waiting);
-            if (s == BlockedClient.Waiting) break;
-            if (s != BlockedClient.Serving && s != BlockedClient.Parking) return false;
-            Thread.Sleep(0);
-        }
-        if (withError) ctx.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-        else WriteTimeoutReply(bc);
-        Finish(bc, BlockedClient.Finished);
-        return true;
-    }
-
-    /// <summary>The connection closed while blocked.</summary>
-    public void Cancel(CommandContext ctx)
-    {
-        var bc = ctx.Blocked;
-        if (bc == null) return;
-        while (true)
-        {
-            if (Interlocked.CompareExchange(ref bc.State, BlockedClient.Finished, BlockedClient.Parking) == BlockedClient.Parking) break;
-            int s = Interlocked.CompareExchange(ref bc.State, BlockedClient.Finished, BlockedClient.Waiting);
-            if (s == BlockedClient.Waiting) break;
-            if (s != BlockedClient.Serving) return;
-            Thread.SpinWait(20);
-        }
-        Finish(bc, BlockedClient.Finished);
-    }
-
-    private void Finish(BlockedClient bc, int state)
-    {
-        Volatile.Write(ref bc.State, state);
         bc.Timer?.Dispose();
         foreach (var (_, key) in bc.Keys)
         {
@@ -205,8 +162,5 @@ public sealed class BlockingCoordinator
                 if (list.Count == 0) shard.Blocked = null;
             }
         }
-        Interlocked.Decrement(ref _blockedCount);
-        bc.Context.Blocked = null;
-        bc.Done.TrySetResult();
     }
 }

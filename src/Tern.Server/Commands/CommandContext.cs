@@ -52,9 +52,6 @@ public sealed class CommandContext
     /// <summary>Blocking commands answer at once instead of blocking (inside MULTI/EXEC, scripts).</summary>
     public bool DenyBlocking => InExec;
 
-    /// <summary>Set by <see cref="Blocking.BlockingCoordinator.Block"/>: the connection waits before its next command.</summary>
-    public Blocking.BlockedClient? Blocked { get; internal set; }
-
     /// <summary>True while a blocked command is run again because one of its keys was written.</summary>
     public bool RetryingBlocked { get; internal set; }
 
@@ -81,7 +78,6 @@ public sealed class CommandContext
     /// <summary>Called when the connection closes: releases WATCHes.</summary>
     public void OnDisconnect()
     {
-        Server.Blocking.Cancel(this);
         Transaction.ClearQueue();
         Transaction.Unwatch(Keyspace);
     }

@@ -7,11 +7,14 @@ namespace Tern.Server.Commands;
 /// <summary>
 /// The commands Tern implements. Metadata (arity, flags, key positions, docs) comes from Redis itself, captured
 /// by tools/capture-command-metadata.py into Metadata/commands.json; code only binds handlers to names. A name
-/// without a handler is absent: it answers "unknown command" and COMMAND does not list it.
+/// without a handler is absent: it answers "unknown command" and COMMAND does not list it. Metadata/overrides.json
+/// adds or replaces entries (commands of later Redis versions Tern has, e.g. CLIENT SETINFO of 7.2), each with a
+/// "_note" naming its source.
 /// </summary>
 public sealed class CommandTable
 {
-    private static readonly Lazy<JsonDocument> Metadata = new(LoadMetadata);
+    private static readonly Lazy<JsonDocument> Metadata = new(() => LoadResource("commands.json"));
+    private static readonly Lazy<JsonDocument> OverrideMetadata = new(() => LoadResource("overrides.json"));
     private readonly Dictionary<string, CommandDef> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, CommandDef> _byHash = [];
     private readonly List<CommandDef> _all = [];
@@ -27,12 +30,20 @@ public sealed class CommandTable
 
     public int Count => _byName.Count;
 
-    private static JsonDocument LoadMetadata()
+    private static JsonDocument LoadResource(string file)
     {
-        using var s = typeof(CommandTable).Assembly.GetManifestResourceStream("Tern.Server.Commands.Metadata.commands.json")
-            ?? throw new InvalidOperationException("command metadata resource missing");
+        using var s = typeof(CommandTable).Assembly.GetManifestResourceStream("Tern.Server.Commands.Metadata." + file)
+            ?? throw new InvalidOperationException($"command metadata resource {file} missing");
         return JsonDocument.Parse(s);
     }
+
+    /// <summary>
+    /// An entry of Metadata/overrides.json ({"info": ..., "docs": ...} keyed by full name, "client|setinfo"):
+    /// metadata of commands newer than the captured Redis version, transcribed from Redis's command JSON files.
+    /// It takes precedence over the generated commands.json, which stays untouched.
+    /// </summary>
+    private static bool TryGetOverride(string fullName, out JsonElement entry) =>
+        OverrideMetadata.Value.RootElement.GetProperty("commands").TryGetProperty(fullName, out entry);
 
     /// <summary>
     /// Binds <paramref name="handler"/> to a command ("get") or subcommand ("config|get").
@@ -45,25 +56,33 @@ public sealed class CommandTable
         CommandDef def;
         if (bar < 0)
         {
-            if (!commands.TryGetProperty(name, out var m))
+            if (!TryGetOverride(name, out var m) && !commands.TryGetProperty(name, out m))
                 throw new InvalidOperationException($"no Redis metadata for command '{name}'");
             def = GetOrCreate(name, m);
         }
         else
         {
             string parentName = name[..bar];
-            if (!commands.TryGetProperty(parentName, out var pm))
+            if (!TryGetOverride(parentName, out var pm) && !commands.TryGetProperty(parentName, out pm))
                 throw new InvalidOperationException($"no Redis metadata for command '{parentName}'");
             var parent = GetOrCreate(parentName, pm);
             parent.Subcommands ??= new(StringComparer.Ordinal);
             JsonElement? info = null;
-            foreach (var sub in pm.GetProperty("info")[9].EnumerateArray())
-                if (sub[0].GetString() == name) info = sub;
-            if (info == null) throw new InvalidOperationException($"no Redis metadata for subcommand '{name}'");
             JsonElement docs = default;
-            if (pm.GetProperty("docs").ValueKind == JsonValueKind.Object &&
-                TryGetMapValue(pm.GetProperty("docs"), "subcommands", out var subDocs))
-                TryGetMapValue(subDocs, name, out docs);
+            if (TryGetOverride(name, out var om))
+            {
+                info = om.GetProperty("info");
+                docs = om.GetProperty("docs");
+            }
+            else
+            {
+                foreach (var sub in pm.GetProperty("info")[9].EnumerateArray())
+                    if (sub[0].GetString() == name) info = sub;
+                if (pm.GetProperty("docs").ValueKind == JsonValueKind.Object &&
+                    TryGetMapValue(pm.GetProperty("docs"), "subcommands", out var subDocs))
+                    TryGetMapValue(subDocs, name, out docs);
+            }
+            if (info == null) throw new InvalidOperationException($"no Redis metadata for subcommand '{name}'");
             def = new CommandDef(name, info.Value, docs) { Parent = parent, Id = _all.Count };
             def.NameBytes = Encoding.ASCII.GetBytes(name[(bar + 1)..]);
             _all.Add(def);

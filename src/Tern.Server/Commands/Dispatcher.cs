@@ -92,6 +92,21 @@ public sealed class Dispatcher
             Reject(ctx, cmd, Errors.Loading);
             return;
         }
+        // MONITOR clients (flagged as replicas in Redis) and replicas may not touch the keyspace, which would
+        // escape CLIENT PAUSE (they are never paused).
+        if ((client.IsMonitor | client.IsReplica) && (flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
+        {
+            Reject(ctx, cmd, Errors.ReplicaKeyspace);
+            return;
+        }
+        // CLIENT PAUSE, last of Redis's checks: the connection waits for the pause to end and runs the command
+        // again through every check.
+        var pause = _server.Clients.Pause;
+        if (pause.Type != Network.PauseType.Off && pause.Postpones(cmd, client))
+        {
+            client.Blocked = Network.ClientPause.Postponed;
+            return;
+        }
         if (ctx.Transaction.Active && !RunsInsideMulti(cmd))
         {
             // Inside MULTI everything but the transaction-control commands is queued, checked but not run.
@@ -140,7 +155,6 @@ public sealed class Dispatcher
         ctx.Dirty = 0;
         ctx.ErrorReplies = 0;
         ctx.Propagation.Clear();
-        _server.Monitors.Feed(ctx);
         long start = Stopwatch.GetTimestamp();
         try
         {
@@ -158,6 +172,8 @@ public sealed class Dispatcher
             _server.Log.Warning($"Command '{cmd.FullName}' failed: {e}");
             ctx.Error("ERR internal error: " + e.GetType().Name);
         }
+        // After the command, as Redis's call(): SELECT shows its new database, AUTH its redacted arguments.
+        _server.Monitors.Feed(ctx);
         long elapsed = Stopwatch.GetTimestamp() - start;
         long usec = elapsed * 1_000_000 / Stopwatch.Frequency;
         var local = _server.Stats.Local;

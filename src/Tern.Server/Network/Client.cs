@@ -5,6 +5,9 @@ namespace Tern.Server.Network;
 /// <summary>CLIENT REPLY modes.</summary>
 public enum ReplyMode : byte { On, Off, Skip, SkipNext }
 
+/// <summary>Redis's client classes (CLIENT_TYPE_*): a MONITOR client counts as normal.</summary>
+public enum ClientType : byte { Normal, Replica, PubSub, Master }
+
 /// <summary>
 /// The state of one client connection as Redis keeps it: id, name, database, protocol, authentication, flags
 /// and the figures CLIENT LIST prints. The I/O loop lives in <see cref="Connection"/>.
@@ -49,6 +52,19 @@ public sealed class Client
 
     public bool IsMonitor;
 
+    /// <summary>
+    /// Set while the connection waits instead of running its next command: <see cref="ClientPause.Postponed"/>
+    /// for CLIENT PAUSE, or a blocking command's wait (BLPOP ...). Redis shows such a client with flag 'b' and
+    /// counts it in blocked_clients. Only the client's own connection sets and clears it.
+    /// </summary>
+    public volatile BlockedWait? Blocked;
+
+    /// <summary>
+    /// Arguments of the current command that MONITOR must show as "(redacted)" (bit i = argument i): AUTH and
+    /// HELLO AUTH passwords, as Redis's redactClientCommandArgument. Cleared when the command has been fed.
+    /// </summary>
+    public ulong RedactedArgs;
+
     /// <summary>Set by CLIENT KILL or a limit: the connection closes after its current batch.</summary>
     public volatile bool KillRequested;
 
@@ -77,22 +93,43 @@ public sealed class Client
 
     public bool IsSubscribed => SubscribedChannels + SubscribedPatterns + SubscribedShardChannels > 0;
 
-    /// <summary>CLIENT LIST "flags=" letters.</summary>
+    public bool IsBlocked => Blocked != null;
+
+    /// <summary>
+    /// Not closed by the idle <c>timeout</c>: replicas and monitors, the primary link, blocked and paused
+    /// clients, Pub/Sub subscribers (Redis's clientsCronHandleTimeout).
+    /// </summary>
+    public bool IdleTimeoutExempt => IsReplica || IsMonitor || IsPrimaryLink || IsBlocked || IsSubscribed;
+
+    /// <summary>Redis's client class (getClientType): what CLIENT LIST/KILL TYPE and output limits go by.</summary>
+    public ClientType Type =>
+        IsPrimaryLink ? ClientType.Master :
+        IsReplica ? ClientType.Replica :
+        IsSubscribed ? ClientType.PubSub : ClientType.Normal;
+
+    /// <summary>CLIENT LIST "flags=" letters, in Redis's order (catClientInfoString).</summary>
     public string FlagString()
     {
         var sb = new StringBuilder();
-        if (IsReplica) sb.Append('S');
+        if (IsMonitor) sb.Append('O');
+        else if (IsReplica) sb.Append('S');
         if (IsPrimaryLink) sb.Append('M');
         if (IsSubscribed) sb.Append('P');
         if (InMulti) sb.Append('x');
+        if (IsBlocked) sb.Append('b');
         if (CloseAfterReply) sb.Append('c');
+        if (KillRequested) sb.Append('A');
         if (NoEvict) sb.Append('e');
         if (NoTouch) sb.Append('T');
         if (sb.Length == 0) sb.Append('N');
         return sb.ToString();
     }
 
-    /// <summary>One CLIENT LIST / CLIENT INFO line, fields in Redis 7.0's order.</summary>
+    /// <summary>
+    /// One CLIENT LIST / CLIENT INFO line: Redis 7.0's fields in its order, then lib-name and lib-ver as Redis 7.2
+    /// appends them (Tern has CLIENT SETINFO, so it shows what was set; parsers of key=value lines take extra
+    /// fields at the end).
+    /// </summary>
     public string InfoLine()
     {
         long now = Storage.Clock.UnixMs();

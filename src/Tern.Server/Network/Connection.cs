@@ -28,6 +28,7 @@ public sealed class Connection
     private bool _pushFlushScheduled;
     private long _softLimitSinceMs;
     private int _closed;
+    private TaskCompletionSource? _closedSignal;
 
     public Connection(TernServer server, Socket socket, int fd)
     {
@@ -46,7 +47,7 @@ public sealed class Connection
     public int Fd { get; }
 
     /// <summary>Waiting in a blocking command (not closed by the idle timeout; CLIENT LIST flag "b").</summary>
-    public bool IsBlocked => _ctx.Blocked != null;
+    public bool IsBlocked => Client.Blocked != null;
 
     /// <summary>The command context of this connection (CLIENT UNBLOCK reaches the blocked command through it).</summary>
     public CommandContext Context => _ctx;
@@ -113,26 +114,25 @@ public sealed class Connection
                 await _sendGate.WaitAsync().ConfigureAwait(false);
                 try
                 {
+                    // proto-max-bulk-len may change at runtime (CONFIG SET).
+                    _parser.MaxBulkLength = _server.Config.ProtoMaxBulkLen;
+                    // Replies are sent once per batch; a big batch is flushed early to bound memory, unless a hard
+                    // output limit bounds it: then, as in Redis (which writes only after processing what it read),
+                    // the batch's replies count against the limit together.
+                    int flushAt = (Client.IsSubscribed ? _server.Config.PubSubLimit : _server.Config.NormalLimit).Hard > 0
+                        ? int.MaxValue : FlushThreshold;
                     while (start < end && !Client.KillRequested)
                     {
+                        // Before AUTH, Redis caps requests at 10 arguments of 16 KB (authRequired in networking.c).
+                        _parser.AuthRequired = !Client.Authenticated;
                         var status = _parser.Parse(buf.AsSpan(start, end - start), _args, out int consumed);
                         if (status == ParseStatus.Command)
                         {
                             _args.Rebase(buf, start);
-                            Execute();
+                            if (!Execute() && !await WaitWhileBlockedAsync().ConfigureAwait(false)) break;
                             start += consumed;
-                            var blocked = _ctx.Blocked;
-                            if (blocked != null)
-                            {
-                                // A blocking command found nothing: send what is pending, hand the reply buffer to
-                                // the writers that may serve us, and wait (no thread is held while waiting).
-                                if (_reply.Length > 0) await SendReplyAsync().ConfigureAwait(false);
-                                _server.Blocking.Park(blocked);
-                                await blocked.Done.Task.ConfigureAwait(false);
-                                if (Client.KillRequested) break;
-                            }
                             if (Client.CloseAfterReply) break;
-                            if (_reply.Length >= FlushThreshold) await SendReplyAsync().ConfigureAwait(false);
+                            if (_reply.Length >= flushAt) await SendReplyAsync().ConfigureAwait(false);
                         }
                         else if (status == ParseStatus.Empty)
                         {
@@ -155,7 +155,9 @@ public sealed class Connection
                         }
                         else
                         {
-                            _ctx.Error(_parser.Error);
+                            // Redis sends "-ERR Protocol error: ..." (addReplyError adds the ERR), the offending
+                            // byte of "expected '$', got 'x'" as is, then closes this connection after the reply.
+                            _ctx.Error(System.Text.Encoding.Latin1.GetBytes("ERR " + _parser.Error));
                             Interlocked.Increment(ref _server.Stats.ProtocolErrors);
                             _server.Log.Verbose($"Protocol error ({_parser.Error}) from client: {Client.InfoLine()}");
                             protocolError = true;
@@ -203,11 +205,89 @@ public sealed class Connection
         return nb;
     }
 
-    private void Execute()
+    /// <summary>Runs the parsed command; false when it did not finish (paused or blocked: see <see cref="WaitWhileBlockedAsync"/>).</summary>
+    private bool Execute()
     {
         _ctx.Args = _args;
         int mark = _reply.Length;
         _server.Dispatcher.Execute(_ctx);
+        if (Client.Blocked != null) return false;
+        AfterCommand(mark);
+        return true;
+    }
+
+    /// <summary>
+    /// The slow path of a command that did not finish: postponed by CLIENT PAUSE, or blocked (BLPOP ...). Sends
+    /// the replies of the commands before it (Redis writes them while the client waits), lets pushes through
+    /// while waiting, and neither reads nor runs anything else for this client meanwhile. Then a postponed
+    /// command runs again through every check (it may be postponed again); a blocked one writes its final
+    /// reply. No thread is held while waiting. Returns false when the connection was closed meanwhile.
+    /// </summary>
+    private async ValueTask<bool> WaitWhileBlockedAsync()
+    {
+        var registry = _server.Clients;
+        registry.BlockedChanged(1);
+        try
+        {
+            while (Client.Blocked is { } wait)
+            {
+                if (_reply.Length > 0) await SendReplyAsync().ConfigureAwait(false);
+                bool postponed = wait == ClientPause.Postponed;
+                if (!postponed) wait.OnParked();
+                Task waitTask = postponed ? registry.Pause.WhenEnded() : wait.Task;
+                if (!waitTask.IsCompleted)
+                {
+                    _sendGate.Release();
+                    try
+                    {
+                        await Task.WhenAny(waitTask, ClosedTask()).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await _sendGate.WaitAsync().ConfigureAwait(false);
+                    }
+                }
+                if (_closed != 0 || Client.KillRequested)
+                {
+                    if (!postponed) wait.TryComplete(UnblockReason.Closed);
+                    return false;
+                }
+                Client.Blocked = null;
+                if (postponed)
+                {
+                    if (!Execute()) continue;
+                }
+                else
+                {
+                    int mark = _reply.Length;
+                    wait.Resume(_ctx, ((Task<UnblockReason>)waitTask).Result);
+                    AfterCommand(mark);
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            registry.BlockedChanged(-1);
+        }
+    }
+
+    /// <summary>Completes when <see cref="Close"/> runs (created on first use: only waiting clients need it).</summary>
+    private Task ClosedTask()
+    {
+        var signal = Volatile.Read(ref _closedSignal);
+        if (signal == null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            signal = Interlocked.CompareExchange(ref _closedSignal, created, null) ?? created;
+        }
+        if (Volatile.Read(ref _closed) != 0) signal.TrySetResult();
+        return signal.Task;
+    }
+
+    /// <summary>CLIENT REPLY and output limits, after a command wrote its reply from <paramref name="mark"/>.</summary>
+    private void AfterCommand(int mark)
+    {
         // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped.
         var mode = Client.ReplyMode;
         if (mode != ReplyMode.On)
@@ -237,7 +317,8 @@ public sealed class Connection
         {
             long now = Storage.Clock.UnixMs();
             if (_softLimitSinceMs == 0) _softLimitSinceMs = now;
-            else if (now - _softLimitSinceMs >= lim.SoftSeconds * 1000) LimitReached();
+            // Reached only when over the soft limit for longer than its seconds (checkClientOutputBufferLimits).
+            else if (now - _softLimitSinceMs > lim.SoftSeconds * 1000) LimitReached();
         }
         else
         {
@@ -248,7 +329,7 @@ public sealed class Connection
     private void LimitReached()
     {
         _server.Log.Warning($"Client {Client.InfoLine()} scheduled to be closed ASAP for overcoming of output buffer limits.");
-        Interlocked.Increment(ref _server.Stats.EvictedClients);
+        // Redis 7.0 counts no statistic for this (evicted_clients is maxmemory-clients eviction).
         _reply.Clear();
         Client.KillRequested = true;
     }
@@ -264,6 +345,7 @@ public sealed class Connection
         }
         Interlocked.Add(ref _server.Stats.NetOutputBytes, _reply.Length);
         _reply.Clear();
+        Client.OutputBufferLength = 0;
     }
 
     /// <summary>
@@ -272,7 +354,8 @@ public sealed class Connection
     /// </summary>
     public bool Push(ReadOnlySpan<byte> resp)
     {
-        if (_closed != 0) return false;
+        // A client closing after its reply (QUIT, CLIENT KILL of itself) takes no more output, as in Redis.
+        if (_closed != 0 || Client.CloseAfterReply) return false;
         bool schedule;
         lock (_pushLock)
         {
@@ -336,8 +419,9 @@ public sealed class Connection
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         Client.KillRequested = true;
-        // A read loop waiting in a blocking command wakes up and sees the kill.
-        _server.Blocking.Cancel(_ctx);
+        Volatile.Read(ref _closedSignal)?.TrySetResult();
+        if (Client.Blocked is { } blocked && blocked != ClientPause.Postponed) blocked.TryComplete(UnblockReason.Closed);
+        if (Client.IsMonitor) _server.Monitors.Remove(this);
         try
         {
             _socket.Shutdown(SocketShutdown.Both);

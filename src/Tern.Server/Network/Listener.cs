@@ -6,7 +6,7 @@ namespace Tern.Server.Network;
 
 /// <summary>
 /// Accepts connections on the configured addresses. Applies maxclients and Redis's protected mode (with no
-/// password and the default bind, only loopback clients are served).
+/// password, only clients from 127.0.0.1 and ::1 are served).
 /// </summary>
 public sealed class Listener
 {
@@ -65,9 +65,6 @@ public sealed class Listener
         _sockets.Clear();
     }
 
-    private bool IsDefaultBind() =>
-        _server.Config.Bind.Length == 2 && _server.Config.Bind[0] == "*" && _server.Config.Bind[1] == "-::*";
-
     private async Task AcceptLoopAsync(Socket listen)
     {
         while (true)
@@ -83,24 +80,41 @@ public sealed class Listener
             }
             s.NoDelay = true;
             if (_server.Config.TcpKeepAlive > 0) s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-            _server.Stats.ConnectionsReceived++;
-            var remote = (IPEndPoint)s.RemoteEndPoint!;
-            if (_server.Config.ProtectedMode && _server.Config.RequirePass.Length == 0 && IsDefaultBind() &&
-                !IPAddress.IsLoopback(remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address))
+            var remote = s.RemoteEndPoint as IPEndPoint;
+            var reject = Admission(_server.Clients.Count, _server.Config.MaxClients, _server.Config.ProtectedMode,
+                _server.Config.RequirePass.Length > 0, remote?.Address);
+            if (reject != null)
             {
-                RejectAndClose(s, ProtectedModeError);
+                Interlocked.Increment(ref _server.Stats.RejectedConnections);
+                RejectAndClose(s, reject);
                 continue;
             }
-            if (_server.Clients.Count >= _server.Config.MaxClients)
-            {
-                _server.Stats.RejectedConnections++;
-                RejectAndClose(s, "-ERR max number of clients reached\r\n");
-                continue;
-            }
+            Interlocked.Increment(ref _server.Stats.ConnectionsReceived);
             var c = new Connection(_server, s, Interlocked.Increment(ref _nextFd));
             _server.Clients.Add(c);
             _ = Task.Run(c.RunAsync);
         }
+    }
+
+    /// <summary>
+    /// Whether a new connection is served, in Redis 7.0's order: maxclients first (acceptCommonHandler), then
+    /// protected mode (clientAcceptHandler: protected-mode on and no password for the default user serves only
+    /// peers whose address is exactly 127.0.0.1 or ::1, whatever the bind). Returns the bytes Redis writes before
+    /// closing, or null to serve the connection.
+    /// </summary>
+    public static string? Admission(int connectedClients, long maxClients, bool protectedMode, bool hasPassword, IPAddress? remote)
+    {
+        if (connectedClients >= maxClients) return MaxClientsError;
+        if (protectedMode && !hasPassword && !IsLocalPeer(remote)) return ProtectedModeError;
+        return null;
+    }
+
+    /// <summary>Redis's islocalClient: the peer's address text is "127.0.0.1" or "::1" (other 127.x peers are not local).</summary>
+    public static bool IsLocalPeer(IPAddress? remote)
+    {
+        if (remote == null) return false;
+        if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
+        return remote.Equals(IPAddress.Loopback) || remote.Equals(IPAddress.IPv6Loopback);
     }
 
     private static void RejectAndClose(Socket s, string error)
@@ -115,11 +129,14 @@ public sealed class Listener
         s.Dispose();
     }
 
-    private const string ProtectedModeError =
+    public const string MaxClientsError = "-ERR max number of clients reached\r\n";
+
+    // Redis 7.0.15's text, typos included ("Setup a an").
+    public const string ProtectedModeError =
         "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
         "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
         "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
         "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
         "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
-        "4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+        "4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 }

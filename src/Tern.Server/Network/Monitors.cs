@@ -13,32 +13,41 @@ public sealed class Monitors
 
     public bool Any => _monitors.Length > 0;
 
+    private readonly object _lock = new();
+
     public void Add(Connection c)
     {
-        lock (this) _monitors = [.. _monitors, c];
+        lock (_lock) _monitors = [.. _monitors, c];
     }
 
     public void Remove(Connection c)
     {
-        lock (this) _monitors = Array.FindAll(_monitors, x => x != c);
+        lock (_lock) _monitors = Array.FindAll(_monitors, x => x != c);
     }
 
-    /// <summary>Feeds one command to the monitors (admin and skip_monitor commands are not shown).</summary>
+    /// <summary>
+    /// Feeds one command, after it ran (Redis's call(): the database shown is the one after the command, so
+    /// SELECT shows its new one), to the monitors. Admin and skip_monitor commands are not shown; arguments the
+    /// command redacted (AUTH passwords) show as "(redacted)".
+    /// </summary>
     public void Feed(CommandContext ctx)
     {
         var list = _monitors;
+        var client = ctx.Client;
+        ulong redacted = client.RedactedArgs;
+        if (redacted != 0) client.RedactedArgs = 0;
         if (list.Length == 0) return;
         var cmd = ctx.Command;
         if ((cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) != 0) return;
         var sb = new StringBuilder();
         long us = Storage.Clock.UnixMicros();
         sb.Append('+').Append(us / 1_000_000).Append('.').Append((us % 1_000_000).ToString("D6"));
-        sb.Append(" [").Append(ctx.Db).Append(' ');
-        sb.Append(ctx.Client.IsPrimaryLink ? "master" : ctx.Client.Addr).Append(']');
+        sb.Append(" [").Append(ctx.Db).Append(' ').Append(client.Addr).Append(']');
         for (int i = 0; i < ctx.Args.Count; i++)
         {
             sb.Append(' ');
-            AppendRepr(sb, ctx.Args[i]);
+            if (i < 64 && (redacted & (1UL << i)) != 0) AppendRepr(sb, "(redacted)"u8);
+            else AppendRepr(sb, ctx.Args[i]);
         }
         sb.Append("\r\n");
         var bytes = Encoding.Latin1.GetBytes(sb.ToString());
