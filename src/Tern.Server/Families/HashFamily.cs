@@ -585,9 +585,11 @@ public static partial class HashFamily
     /// INTERIM stand-in for <c>Tern.Protocol.LongDouble</c> (branch <c>bits</c>), with the same members
     /// (<c>Zero</c>, <c>TryParse</c>, <c>+</c>, <c>IsNaN</c>, <c>IsInfinity</c>, <c>FormatHuman</c>,
     /// <c>MaxChars</c>) so that the swap is: delete this struct and write <c>LongDouble</c> for
-    /// <c>InterimLongDouble</c> in <see cref="HIncrByFloat"/>. It computes in double precision, so it differs
-    /// from Redis where long double's extra 11 bits show in the 17 printed decimals (e.g. 300010.6 ± small
-    /// steps), for increments beyond double's range (1e400) and for hexadecimal input ("0x1p3").
+    /// <c>InterimLongDouble</c> in <see cref="HIncrByFloat"/> (tried with the bits branch's LongDouble.cs:
+    /// HashFamilyTests.IncrByFloatIsLongDouble then passes). It computes in double precision, so it differs from
+    /// Redis where long double's extra bits show in the 17 printed decimals (10.6 + 5000 is
+    /// "5010.60000000000000009" in Redis, 1 + 1.0000001 is "2.0000001"), for values beyond double's range (1e400)
+    /// and for strtold's hexadecimal input ("0x1p3").
     /// </summary>
     private readonly struct InterimLongDouble(double v)
     {
