@@ -15,5 +15,6 @@ public static class CommandFamilies
         TransactionFamily.Register(t);
         BitmapFamily.Register(t);
         HyperLogLogFamily.Register(t);
+        HashFamily.Register(t);
     }
 }

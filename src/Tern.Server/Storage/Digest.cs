@@ -56,13 +56,29 @@ public static class Digest
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
-        if (o is not byte[] a) return false;
+        if (o is not byte[] && o is not HashValue) return false;
         Span<byte> type = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(ValueKind.String));
+        BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(Entry.Kind(o)));
         Mix(digest, type);
-        // Redis digests the decoded string: an int-encoded value is its decimal text, which is what Tern keeps.
-        Mix(digest, PackedString.Value(a));
-        if (PackedString.ExpireAt(a) != 0) Xor(digest, "!!expire!!"u8);
+        switch (o)
+        {
+            case byte[] a:
+                // Redis digests the decoded string: an int-encoded value is its decimal text, which Tern keeps.
+                Mix(digest, PackedString.Value(a));
+                break;
+            case HashValue h:
+                // Each field/value pair is mixed into its own digest, and the pairs are xored: order-free.
+                Span<byte> pair = stackalloc byte[20];
+                foreach (var f in h)
+                {
+                    pair.Clear();
+                    Mix(pair, f.Field);
+                    Mix(pair, f.Value);
+                    Xor(digest, pair);
+                }
+                break;
+        }
+        if (Entry.ExpireAt(o) != 0) Xor(digest, "!!expire!!"u8);
         return true;
     }
 
