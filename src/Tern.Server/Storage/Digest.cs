@@ -56,8 +56,18 @@ public static class Digest
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
-        if (o is not byte[] a) return false;
         Span<byte> type = stackalloc byte[4];
+        if (o is SetValue set)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(ValueKind.Set));
+            Mix(digest, type);
+            // Members are xor-ed in (order does not matter), each as its string form: intset members as decimal.
+            Span<byte> scratch = stackalloc byte[24];
+            for (int i = 0; i < set.Count; i++) Xor(digest, set.MemberAt(i, scratch));
+            if (set.ExpireAt != 0) Xor(digest, "!!expire!!"u8);
+            return true;
+        }
+        if (o is not byte[] a) return false;
         BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(ValueKind.String));
         Mix(digest, type);
         // Redis digests the decoded string: an int-encoded value is its decimal text, which is what Tern keeps.
