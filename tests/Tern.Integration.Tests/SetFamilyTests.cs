@@ -710,6 +710,51 @@ public sealed class SetFamilyTests(Differential d) : IClassFixture<Differential>
     }
 
     [Fact]
+    public void KeyCommandsOnSets()
+    {
+        d.Reset();
+        d.Script("""
+            SADD i 3 1 2
+            SADD h a b 1
+            TYPE i
+            TYPE h
+            COPY i i2
+            SADD i2 x
+            SMEMBERS i
+            OBJECT ENCODING i
+            OBJECT ENCODING i2
+            COPY h h2
+            SREM h2 a b
+            SCARD h
+            OBJECT ENCODING h2
+            RENAME i i3
+            SMEMBERS i3
+            EXISTS i
+            EXPIRE i3 100
+            TTL i3
+            SADD i3 4
+            TTL i3
+            SINTERSTORE i3 i3 i3
+            TTL i3
+            SMEMBERS i3
+            MOVE i3 1
+            SELECT 1
+            SMEMBERS i3
+            SELECT 0
+            """);
+        var (r, t) = d.Both("SCAN", "0", "TYPE", "set", "COUNT", "100");
+        AssertSameMultiset(r.Items![1], t.Items![1], "SCAN TYPE set");
+        Assert.Equal(3, t.Items[1].Items!.Count);
+        d.Script("""
+            DEL h h2 i2
+            DBSIZE
+            SADD x 1
+            SET x str
+            TYPE x
+            """);
+    }
+
+    [Fact]
     public void WorksInsideTransactions()
     {
         d.Reset();

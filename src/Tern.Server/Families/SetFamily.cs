@@ -481,6 +481,8 @@ public static class SetFamily
     {
         if (result.Count > 0)
         {
+            // setKey looks the destination up for writing first: one past its TTL goes as an expiry.
+            ctx.LookupWrite(dstKey);
             ctx.Keyspace.Set(ctx.Db, result);
             ctx.Reply.Integer(result.Count);
             ctx.Notify(ServerConfig.Notify.Set, evt, dstKey);

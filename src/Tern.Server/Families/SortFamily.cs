@@ -261,6 +261,7 @@ public static class SortFamily
                 ctx.Error(Errors.SortStoreNeedsLists);
                 return;
             }
+            ctx.LookupWrite(storeKey);
             ctx.Keyspace.Set(ctx.Db, list);
             ctx.Notify(ServerConfig.Notify.List, "sortstore"u8, storeKey);
             ctx.Dirty += outputLen;

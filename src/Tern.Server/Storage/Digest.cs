@@ -52,7 +52,7 @@ public static class Digest
     /// <summary>
     /// Mixes one value into <paramref name="digest"/> as Redis's xorObjectDigest does: type code, the value by
     /// type, and the expiry marker. Returns false when the value's type cannot be digested yet (nothing is mixed
-    /// in then); every <see cref="StoredObject"/> type is in that case until its family adds its walk here.
+    /// in then): strings and sets can; other <see cref="StoredObject"/> types until their family adds its walk here.
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
