@@ -16,5 +16,7 @@ public static class CommandFamilies
         BitmapFamily.Register(t);
         HyperLogLogFamily.Register(t);
         HashFamily.Register(t);
+        SetFamily.Register(t);
+        SortFamily.Register(t);
     }
 }

@@ -52,11 +52,11 @@ public static class Digest
     /// <summary>
     /// Mixes one value into <paramref name="digest"/> as Redis's xorObjectDigest does: type code, the value by
     /// type, and the expiry marker. Returns false when the value's type cannot be digested yet (nothing is mixed
-    /// in then); every <see cref="StoredObject"/> type is in that case until its family adds its walk here.
+    /// in then): strings and sets can; other <see cref="StoredObject"/> types until their family adds its walk here.
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
-        if (o is not byte[] && o is not HashValue) return false;
+        if (o is not byte[] && o is not HashValue && o is not SetValue) return false;
         Span<byte> type = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(Entry.Kind(o)));
         Mix(digest, type);
@@ -65,6 +65,11 @@ public static class Digest
             case byte[] a:
                 // Redis digests the decoded string: an int-encoded value is its decimal text, which Tern keeps.
                 Mix(digest, PackedString.Value(a));
+                break;
+            case SetValue set:
+                // Members are xored in (order does not matter), each as its string form: intset members as decimal.
+                Span<byte> scratch = stackalloc byte[24];
+                for (int i = 0; i < set.Count; i++) Xor(digest, set.MemberAt(i, scratch));
                 break;
             case HashValue h:
                 // Each field/value pair is mixed into its own digest, and the pairs are xored: order-free.

@@ -16,7 +16,7 @@ namespace Tern.Server.Storage;
 /// </para>
 /// Not thread-safe: the key's shard lock guards it.
 /// </summary>
-public sealed class HashValue : StoredObject
+public sealed class HashValue : StoredObject, IHashFieldReader
 {
     /// <summary>Redis's LISTPACK_MAX_SAFETY_SIZE: a listpack never grows past 1 GB.</summary>
     public const long ListpackSafetyLimit = 1L << 30;

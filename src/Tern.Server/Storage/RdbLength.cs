@@ -13,6 +13,7 @@ public static class RdbLength
     public static long Of(object o, bool compression)
     {
         // Collection families add their rdbSaveObject size here when they come.
+        if (o is SetValue set) return OfSet(set, compression);
         if (o is not byte[] a) return 0;
         var v = PackedString.Value(a);
         bool intEncoded = PackedString.Encoding(a).SequenceEqual("int"u8);
@@ -22,6 +23,19 @@ public static class RdbLength
             return enc > 0 ? enc : LenSize(v.Length) + v.Length;
         }
         return RawString(v, compression);
+    }
+
+    /// <summary>
+    /// A set as rdbSaveObject writes it: an intset as one string (its blob), a hashtable as a length and each
+    /// member as a string.
+    /// </summary>
+    private static long OfSet(SetValue set, bool compression)
+    {
+        if (set.IsIntset) return RawString(set.IntsetBlob(), compression);
+        var t = set.Table;
+        long n = LenSize(t.Count);
+        for (int i = 0; i < t.Count; i++) n += RawString(t.At(i), compression);
+        return n;
     }
 
     /// <summary>rdbEncodeInteger: 2, 3 or 5 bytes for 8, 16 or 32-bit values; 0 when it does not fit.</summary>

@@ -1,0 +1,24 @@
+namespace Tern.Server.Commands;
+
+/// <summary>Error texts of the set commands (t_set.c) and SORT (sort.c), as Redis 7.0 spells them.</summary>
+public static partial class Errors
+{
+    /// <summary>SINTERCARD's numkeys (getRangeLongFromObjectOrReply with this message for any bad value).</summary>
+    public static ReadOnlySpan<byte> NumKeysNotPositive => "ERR numkeys should be greater than 0"u8;
+
+    public static ReadOnlySpan<byte> NumKeysTooMany => "ERR Number of keys can't be greater than number of args"u8;
+
+    public static ReadOnlySpan<byte> LimitNegative => "ERR LIMIT can't be negative"u8;
+
+    /// <summary>SRANDMEMBER's count: getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX) without a message.</summary>
+    public static ReadOnlySpan<byte> SRandMemberCountRange =>
+        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
+
+    public static ReadOnlySpan<byte> SortScoreNotDouble => "ERR One or more scores can't be converted into double"u8;
+
+    /// <summary>
+    /// Tern-only, temporary: SORT ... STORE builds a list, and this build has no list type yet (see
+    /// SortFamily.CreateList). Goes away when the list family is merged.
+    /// </summary>
+    public static ReadOnlySpan<byte> SortStoreNeedsLists => "ERR SORT STORE needs the list type, which this build does not have yet"u8;
+}
