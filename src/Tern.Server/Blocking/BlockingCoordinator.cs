@@ -81,13 +81,16 @@ public sealed class BlockingCoordinator
                     }
                 }
                 if (next == null) break;
-                if (!TryServe(next)) skip++;
+                if (!TryServe(next, key)) skip++;
             }
         }
     }
 
-    /// <summary>Runs a waiter's command again; true if it was answered (served, or finished meanwhile).</summary>
-    private bool TryServe(BlockedClient bc)
+    /// <summary>
+    /// Runs a waiter's command again for the written <paramref name="key"/>; true if it was answered (served, or
+    /// finished meanwhile).
+    /// </summary>
+    private bool TryServe(BlockedClient bc, byte[] key)
     {
         int was = Interlocked.CompareExchange(ref bc.State, BlockedClient.Serving, BlockedClient.Waiting);
         if (was == BlockedClient.Parking)
@@ -102,6 +105,7 @@ public sealed class BlockingCoordinator
         int mark = ctx.Reply.Length;
         ctx.Args = bc.Args;
         ctx.RetryingBlocked = true;
+        ctx.ServingKey = key;
         ctx.StillBlocked = false;
         try
         {
@@ -110,6 +114,7 @@ public sealed class BlockingCoordinator
         finally
         {
             ctx.RetryingBlocked = false;
+            ctx.ServingKey = null;
         }
         if (ctx.StillBlocked)
         {

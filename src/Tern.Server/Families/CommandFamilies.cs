@@ -12,5 +12,6 @@ public static class CommandFamilies
         KeyFamily.Register(t);
         ServerFamily.Register(t);
         TransactionFamily.Register(t);
+        ListFamily.Register(t);
     }
 }
