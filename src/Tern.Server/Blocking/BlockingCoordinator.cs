@@ -99,7 +99,12 @@ public sealed class BlockingCoordinator
             Volatile.Write(ref bc.WakePending, 1);
             return false;
         }
+        // Being served by this very thread: the waiter's own command wrote to a key it waits on (every list pop
+        // does) and the dispatcher serves that key's waiters. Move on to the next waiter instead of finding this one
+        // again forever. (Served by another thread: wait for it, as before.)
+        if (was == BlockedClient.Serving && bc.ServingThread == Environment.CurrentManagedThreadId) return false;
         if (was != BlockedClient.Waiting) return true;
+        bc.ServingThread = Environment.CurrentManagedThreadId;
         var ctx = bc.Context;
         var savedArgs = ctx.Args;
         int mark = ctx.Reply.Length;

@@ -27,6 +27,7 @@ public static class BlockingTimeout
         }
         double ms = Math.Ceiling(seconds * 1000.0);
         long t = ms >= -9.2233720368547758E18 && ms < 9.2233720368547758E18 ? (long)ms : long.MinValue;
+        if (Math.Abs(ms) >= 9.0E18 && Math.Abs(ms) <= 9.5E18) t = NearLimit(arg, t);
         if (t < 0)
         {
             ctx.Error(Errors.TimeoutNegative);
@@ -41,6 +42,17 @@ public static class BlockingTimeout
         }
         deadlineMs = t;
         return true;
+    }
+
+    /// <summary>
+    /// Near 2^63 milliseconds a double cannot tell whether the product fits a 64-bit integer; a long double (64-bit
+    /// mantissa) can. Decide with the exact decimal value when the argument is plain decimal.
+    /// </summary>
+    private static long NearLimit(ReadOnlySpan<byte> arg, long fallback)
+    {
+        if (!decimal.TryParse(arg, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal secs)) return fallback;
+        decimal ms = decimal.Ceiling(secs * 1000m);
+        return ms >= long.MinValue && ms <= long.MaxValue ? (long)ms : long.MinValue;
     }
 
     /// <summary>

@@ -750,13 +750,15 @@ public static class ListFamily
         bool empty = o is not ListValue l || l.Count == 0;
         if (ctx.RetryingBlocked && empty)
         {
-            ctx.Block(default, 0, TimeoutReply.NullBulk);
+            ctx.Block(default, 0, TimeoutReply.NullArray);
             return;
         }
         if (o == null)
         {
             if (ctx.DenyBlocking) ctx.Reply.Null();
-            else ctx.Block([1], deadline, TimeoutReply.NullBulk);
+            // Redis answers a timed-out BLMOVE with a null array (replyToBlockedClientTimedOut), unlike the null
+            // bulk it gives inside MULTI.
+            else ctx.Block([1], deadline, TimeoutReply.NullArray);
             return;
         }
         if (o is not ListValue)

@@ -29,6 +29,14 @@ public sealed class Connection
     private long _softLimitSinceMs;
     private int _closed;
 
+    /// <summary>
+    /// A receive started while the connection waits in a blocking command, so a peer that leaves is noticed (Redis
+    /// keeps reading blocked clients and frees them on EOF; a dead waiter must not take an element). Bytes it gets
+    /// are queued behind the blocked command; the read loop consumes it before reading again.
+    /// </summary>
+    private Task<int>? _probe;
+    private byte[]? _probeBuf;
+
     public Connection(TernServer server, Socket socket, int fd)
     {
         _server = server;
@@ -95,7 +103,18 @@ public sealed class Connection
                 int n;
                 try
                 {
-                    n = await _socket.ReceiveAsync(buf.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                    if (_probe != null)
+                    {
+                        // A receive started while blocked is still pending: it is the next read.
+                        n = await _probe.ConfigureAwait(false);
+                        _probe = null;
+                        if (n > 0) AppendProbe(ref buf, ref start, ref end, n);
+                    }
+                    else
+                    {
+                        n = await _socket.ReceiveAsync(buf.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                        end += n;
+                    }
                 }
                 catch (SocketException)
                 {
@@ -106,10 +125,10 @@ public sealed class Connection
                     break;
                 }
                 if (n == 0) break;
-                end += n;
                 Interlocked.Add(ref _server.Stats.NetInputBytes, n);
 
                 bool protocolError = false;
+                bool peerGone = false;
                 await _sendGate.WaitAsync().ConfigureAwait(false);
                 try
                 {
@@ -128,8 +147,23 @@ public sealed class Connection
                                 // the writers that may serve us, and wait (no thread is held while waiting).
                                 if (_reply.Length > 0) await SendReplyAsync().ConfigureAwait(false);
                                 _server.Blocking.Park(blocked);
-                                await blocked.Done.Task.ConfigureAwait(false);
-                                if (Client.KillRequested) break;
+                                while (!blocked.Done.Task.IsCompleted)
+                                {
+                                    _probe ??= StartProbe();
+                                    var first = await Task.WhenAny(blocked.Done.Task, _probe).ConfigureAwait(false);
+                                    if (first == blocked.Done.Task) break;
+                                    int got = _probe.IsCompletedSuccessfully ? _probe.Result : 0;
+                                    _probe = null;
+                                    if (got <= 0)
+                                    {
+                                        // The peer left while waiting: stop waiting (OnDisconnect releases the waiter).
+                                        peerGone = true;
+                                        break;
+                                    }
+                                    Interlocked.Add(ref _server.Stats.NetInputBytes, got);
+                                    AppendProbe(ref buf, ref start, ref end, got);
+                                }
+                                if (peerGone || Client.KillRequested) break;
                             }
                             if (Client.CloseAfterReply) break;
                             if (_reply.Length >= FlushThreshold) await SendReplyAsync().ConfigureAwait(false);
@@ -173,13 +207,13 @@ public sealed class Connection
                     }
                     Client.QueryBufferLength = end - start;
                     Client.QueryBufferCapacity = buf.Length;
-                    if (_reply.Length > 0) await SendReplyAsync().ConfigureAwait(false);
+                    if (_reply.Length > 0 && !peerGone) await SendReplyAsync().ConfigureAwait(false);
                 }
                 finally
                 {
                     _sendGate.Release();
                 }
-                if (protocolError || Client.CloseAfterReply) break;
+                if (protocolError || peerGone || Client.CloseAfterReply) break;
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
@@ -189,10 +223,42 @@ public sealed class Connection
         finally
         {
             _ctx.OnDisconnect();
+            // A receive still pending fails when the socket closes: observe it.
+            _probe?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             ArrayPool<byte>.Shared.Return(buf);
             Close();
             _reply.Dispose();
         }
+    }
+
+    private Task<int> StartProbe()
+    {
+        _probeBuf ??= new byte[4096];
+        try
+        {
+            return _socket.ReceiveAsync(_probeBuf.AsMemory(), SocketFlags.None).AsTask();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return Task.FromResult(0);
+        }
+    }
+
+    /// <summary>Appends <paramref name="n"/> bytes the probe received to the query buffer.</summary>
+    private void AppendProbe(ref byte[] buf, ref int start, ref int end, int n)
+    {
+        if (buf.Length - end < n)
+        {
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buf, start, buf, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (buf.Length - end < n) buf = GrowBuffer(buf, end, Math.Max(buf.Length * 2, end + n));
+        }
+        Buffer.BlockCopy(_probeBuf!, 0, buf, end, n);
+        end += n;
     }
 
     private static byte[] GrowBuffer(byte[] buf, int used, int size)
