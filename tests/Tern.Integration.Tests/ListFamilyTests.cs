@@ -609,6 +609,44 @@ public sealed class ListFamilyTests(Differential d) : IClassFixture<Differential
         }
     }
 
+    /// <summary>Which list commands invalidate a WATCH (signalModifiedKey), including LTRIM that trims nothing.</summary>
+    [Theory]
+    [InlineData("LTRIM l 0 -1")]
+    [InlineData("LTRIM l 1 0")]
+    [InlineData("LREM l 0 nothere")]
+    [InlineData("LREM l 1 a")]
+    [InlineData("LINSERT l BEFORE nothere x")]
+    [InlineData("LINSERT l BEFORE a x")]
+    [InlineData("LSET l 0 z")]
+    [InlineData("LPUSHX l z")]
+    [InlineData("RPUSHX other z")]
+    [InlineData("LPOP other")]
+    [InlineData("RPOP l 0")]
+    [InlineData("LMOVE l other LEFT LEFT")]
+    [InlineData("LMOVE other l LEFT LEFT")]
+    [InlineData("LMPOP 1 l LEFT")]
+    [InlineData("BLPOP l 0")]
+    [InlineData("LPOS l a")]
+    public void WatchSeesListWrites(string line)
+    {
+        d.Reset();
+        var results = new List<string>();
+        foreach (var port in new[] { d.Redis.Port, d.Tern.Port })
+        {
+            using var a = new RespClient(port);
+            using var b = new RespClient(port);
+            a.Call("RPUSH", "l", "a", "b", "c");
+            a.Call("WATCH", "l");
+            results.Add(b.Call(Differential.SplitLine(line)).ToString());
+            a.Call("MULTI");
+            a.Call("LLEN", "l");
+            results.Add(a.Call("EXEC").ToString());
+            a.Call("FLUSHALL");
+        }
+        Assert.Equal(results[0], results[2]);
+        Assert.Equal(results[1], results[3]);
+    }
+
     private sealed class Recorder : IPropagationSink
     {
         public readonly List<string> Commands = [];

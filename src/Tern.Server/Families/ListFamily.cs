@@ -170,8 +170,8 @@ public static class ListFamily
             }
             // Size the first buffer for all the elements of this push: a new small list is allocated once.
             long bytes = 0;
-            for (int i = 2; i < ctx.ArgCount && bytes < 65536; i++) bytes += ListValue.EntrySize(ctx.Arg(i).Length);
-            l = CreateList(ctx, key, (int)Math.Min(bytes, 65536));
+            for (int i = 2; i < ctx.ArgCount && bytes <= 65536; i++) bytes += ListValue.EntrySize(ctx.Arg(i).Length);
+            l = CreateList(ctx, key, bytes <= 65536 ? (int)bytes : 0);
         }
         long fill = Fill(ctx);
         int n = ctx.ArgCount;
