@@ -30,6 +30,8 @@ public sealed class HashFamilyTests(Differential d) : IClassFixture<Differential
         d.Same("EXPIRE", "big", "1000");
         d.Same("OBJECT", "ENCODING", "big");
         d.Same("DEBUG", "DIGEST-VALUE", "small", "big");
+        d.Same("RPUSH", "list", "a", "b", "", "12345", "a");
+        d.Same("DEBUG", "DIGEST-VALUE", "list");
         d.Same("DEBUG", "DIGEST");
     }
 

@@ -13,7 +13,6 @@ namespace Tern.Integration.Tests;
 /// </summary>
 public sealed class SortTests(Differential d) : IClassFixture<Differential>
 {
-    private const string NeedsLists = "needs the list type (SORT ... STORE writes a list; list sources): un-skip after merging lists";
     private const string NeedsZSets = "needs the sorted set type: un-skip after merging sorted sets";
 
     [Fact]
@@ -381,7 +380,7 @@ public sealed class SortTests(Differential d) : IClassFixture<Differential>
             """);
     }
 
-    [Fact(Skip = NeedsLists)]
+    [Fact]
     public void StoreWritesAList()
     {
         d.Reset();
@@ -410,7 +409,7 @@ public sealed class SortTests(Differential d) : IClassFixture<Differential>
             """);
     }
 
-    [Fact(Skip = NeedsLists)]
+    [Fact]
     public void SortsLists()
     {
         d.Reset();

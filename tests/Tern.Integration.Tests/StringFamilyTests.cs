@@ -25,6 +25,61 @@ public sealed class StringFamilyTests(Differential d) : IClassFixture<Differenti
             """);
     }
 
+    /// <summary>Every string command against a list key: WRONGTYPE (or what Redis answers) byte for byte.</summary>
+    [Fact]
+    public void StringCommandsAgainstAList()
+    {
+        d.Reset();
+        d.Script("""
+            LPUSH list a
+            GET list
+            INCR list
+            DECR list
+            INCRBY list 5
+            INCRBY list x
+            DECRBY list 5
+            INCRBYFLOAT list 1.5
+            INCRBYFLOAT list x
+            APPEND list x
+            STRLEN list
+            GETRANGE list 0 -1
+            GETRANGE list x y
+            SUBSTR list 0 -1
+            SETRANGE list 0 x
+            SETRANGE list 0 ""
+            SETRANGE list -1 x
+            MGET list nope list
+            GETSET list v
+            GETDEL list
+            GETEX list
+            GETEX list EX 10
+            GETEX list PERSIST
+            SET list v GET
+            SET list v NX GET
+            SET list v XX GET
+            SET list v GET EX 10
+            SETNX list v
+            MSETNX list v other w
+            EXISTS other
+            LRANGE list 0 -1
+            SET list v XX
+            TYPE list
+            GET list
+            LPUSH list2 a
+            SET list2 v
+            GET list2
+            LPUSH list3 a
+            MSET list3 v
+            GET list3
+            LPUSH list4 a
+            SETEX list4 10 v
+            TYPE list4
+            LPUSH list5 a
+            PSETEX list5 10000 v
+            TYPE list5
+            """);
+    }
+
     [Theory]
     [InlineData("SET k v NX")]
     [InlineData("SET k v XX")]

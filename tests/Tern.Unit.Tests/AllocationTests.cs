@@ -60,4 +60,30 @@ public sealed class AllocationTests
         long allocated = AllocatedWhileRunning(pipeline, 5000);
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void ListCommandsAllocateNothingPerCommand()
+    {
+        // The list keeps one element between rounds (LTRIM), so it is never deleted and re-created.
+        static string Cmd(params string[] a)
+        {
+            var sb = new StringBuilder($"*{a.Length}\r\n");
+            foreach (var x in a) sb.Append($"${x.Length}\r\n{x}\r\n");
+            return sb.ToString();
+        }
+        string pipeline =
+            Cmd("RPUSH", "q", "a", "b", "c") +
+            Cmd("LPUSH", "q", "z") +
+            Cmd("LRANGE", "q", "0", "-1") +
+            Cmd("LINDEX", "q", "1") +
+            Cmd("LLEN", "q") +
+            Cmd("LPOS", "q", "b") +
+            Cmd("LMOVE", "q", "q", "LEFT", "RIGHT") +
+            Cmd("LSET", "q", "0", "y") +
+            Cmd("LPOP", "q") +
+            Cmd("RPOP", "q", "1") +
+            Cmd("LTRIM", "q", "-1", "-1");
+        long allocated = AllocatedWhileRunning(pipeline, 5000);
+        Assert.Equal(0, allocated);
+    }
 }

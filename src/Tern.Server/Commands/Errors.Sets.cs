@@ -16,9 +16,4 @@ public static partial class Errors
 
     public static ReadOnlySpan<byte> SortScoreNotDouble => "ERR One or more scores can't be converted into double"u8;
 
-    /// <summary>
-    /// Tern-only, temporary: SORT ... STORE builds a list, and this build has no list type yet (see
-    /// SortFamily.CreateList). Goes away when the list family is merged.
-    /// </summary>
-    public static ReadOnlySpan<byte> SortStoreNeedsLists => "ERR SORT STORE needs the list type, which this build does not have yet"u8;
 }

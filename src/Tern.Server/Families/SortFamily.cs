@@ -256,11 +256,6 @@ public static class SortFamily
                 foreach (int g in gets) items.Add(LookupByPattern(ctx, args[g], elem) ?? []);
             }
             var list = CreateList(ctx, storeKey.ToArray(), items);
-            if (list == null)
-            {
-                ctx.Error(Errors.SortStoreNeedsLists);
-                return;
-            }
             ctx.LookupWrite(storeKey);
             ctx.Keyspace.Set(ctx.Db, list);
             ctx.Notify(ServerConfig.Notify.List, "sortstore"u8, storeKey);
@@ -287,19 +282,13 @@ public static class SortFamily
             ctx.ReadyKeys.Add((ctx.Db, key.ToArray()));
     }
 
-    /// <summary>
-    /// The list SORT ... STORE writes (a quicklist in Redis, pushed at the tail in order).
-    /// TODO(lead): lists are not on the sets branch, so a non-empty STORE answers
-    /// <see cref="Errors.SortStoreNeedsLists"/> (an empty result already deletes the destination as Redis does).
-    /// Once ListValue is merged, build it here, delete that error text, and un-skip the STORE tests in SortTests:
-    /// <code>
-    /// var list = new ListValue(key) { Lru = ctx.Keyspace.NewAccessClock(ctx.Now) };
-    /// foreach (var e in items) list.PushTail(e, ctx.Server.Config.ListMaxListpackSize);
-    /// return list;
-    /// </code>
-    /// and make ListValue (and the sorted set value) implement <see cref="ISortable"/>.
-    /// </summary>
-    private static StoredObject? CreateList(CommandContext ctx, byte[] key, List<byte[]> items) => null;
+    /// <summary>The list SORT ... STORE writes (pushed at the tail in order, as Redis builds it).</summary>
+    private static ListValue CreateList(CommandContext ctx, byte[] key, List<byte[]> items)
+    {
+        var list = new ListValue(key) { Lru = LruClock.Now };
+        foreach (var e in items) list.PushTail(e, ctx.Server.Config.ListMaxListpackSize);
+        return list;
+    }
 
     /// <summary>
     /// lookupKeyByPattern: "#" is the element itself; otherwise the first '*' of the pattern is replaced by the

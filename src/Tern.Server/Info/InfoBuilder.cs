@@ -170,7 +170,7 @@ public static class InfoBuilder
         w.Field("client_recent_max_input_buffer", maxIn);
         w.Field("client_recent_max_output_buffer", maxOut);
         // No blocking commands, client tracking or timeouts on blocked clients yet.
-        w.Field("blocked_clients", 0);
+        w.Field("blocked_clients", s.Clients.BlockedCount);
         w.Field("tracking_clients", 0);
         w.Field("clients_in_timeout_table", 0);
     }

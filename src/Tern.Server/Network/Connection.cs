@@ -30,6 +30,15 @@ public sealed class Connection
     private int _closed;
     private TaskCompletionSource? _closedSignal;
 
+    /// <summary>
+    /// A receive started while the connection waits in a blocking command, so a peer that leaves is noticed (Redis
+    /// keeps reading blocked clients and frees them on EOF; a dead waiter must not take an element). Bytes it gets
+    /// are queued behind the blocked command; the read loop consumes it before reading again.
+    /// </summary>
+    private Task<int>? _probe;
+    private byte[]? _probeBuf;
+    private ArrayBufferWriter<byte>? _stash;
+
     public Connection(TernServer server, Socket socket, int fd)
     {
         _server = server;
@@ -96,7 +105,18 @@ public sealed class Connection
                 int n;
                 try
                 {
-                    n = await _socket.ReceiveAsync(buf.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                    if (_probe != null)
+                    {
+                        // A receive started while blocked is still pending: it is the next read.
+                        n = await _probe.ConfigureAwait(false);
+                        _probe = null;
+                        if (n > 0) AppendProbe(ref buf, ref start, ref end, n);
+                    }
+                    else
+                    {
+                        n = await _socket.ReceiveAsync(buf.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                        end += n;
+                    }
                 }
                 catch (SocketException)
                 {
@@ -107,10 +127,10 @@ public sealed class Connection
                     break;
                 }
                 if (n == 0) break;
-                end += n;
                 Interlocked.Add(ref _server.Stats.NetInputBytes, n);
 
                 bool protocolError = false;
+                bool peerGone = false;
                 await _sendGate.WaitAsync().ConfigureAwait(false);
                 try
                 {
@@ -130,6 +150,7 @@ public sealed class Connection
                         {
                             _args.Rebase(buf, start);
                             if (!Execute() && !await WaitWhileBlockedAsync().ConfigureAwait(false)) break;
+                            if (_stash is { WrittenCount: > 0 }) AppendStash(ref buf, ref end);
                             start += consumed;
                             if (Client.CloseAfterReply) break;
                             if (_reply.Length >= flushAt) await SendReplyAsync().ConfigureAwait(false);
@@ -175,13 +196,13 @@ public sealed class Connection
                     }
                     Client.QueryBufferLength = end - start;
                     Client.QueryBufferCapacity = buf.Length;
-                    if (_reply.Length > 0) await SendReplyAsync().ConfigureAwait(false);
+                    if (_reply.Length > 0 && !peerGone) await SendReplyAsync().ConfigureAwait(false);
                 }
                 finally
                 {
                     _sendGate.Release();
                 }
-                if (protocolError || Client.CloseAfterReply) break;
+                if (protocolError || peerGone || Client.CloseAfterReply) break;
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
@@ -191,10 +212,80 @@ public sealed class Connection
         finally
         {
             _ctx.OnDisconnect();
+            // A receive still pending fails when the socket closes: observe it.
+            _probe?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             ArrayPool<byte>.Shared.Return(buf);
             Close();
             _reply.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Keeps reading while a blocking command waits, as Redis does: a client that leaves releases its wait at once
+    /// (otherwise a later push would pop an element for nobody), and bytes that arrive are kept to run after the
+    /// blocking command.
+    /// </summary>
+    private async Task ReadWhileBlockedAsync(BlockedWait wait, Task waitTask)
+    {
+        while (!waitTask.IsCompleted && _closed == 0)
+        {
+            _probe ??= StartProbe();
+            var first = await Task.WhenAny(waitTask, ClosedTask(), _probe).ConfigureAwait(false);
+            if (first != _probe) return;
+            int got = _probe.IsCompletedSuccessfully ? _probe.Result : 0;
+            _probe = null;
+            if (got <= 0)
+            {
+                Client.KillRequested = true;
+                wait.TryComplete(UnblockReason.Closed);
+                return;
+            }
+            Interlocked.Add(ref _server.Stats.NetInputBytes, got);
+            (_stash ??= new ArrayBufferWriter<byte>()).Write(_probeBuf.AsSpan(0, got));
+        }
+    }
+
+    /// <summary>
+    /// Moves bytes read while blocked into the query buffer. Only grows the buffer (never moves what is in it), so
+    /// the offsets of the command being finished stay valid.
+    /// </summary>
+    private void AppendStash(ref byte[] buf, ref int end)
+    {
+        var data = _stash!.WrittenSpan;
+        if (buf.Length - end < data.Length) buf = GrowBuffer(buf, end, Math.Max(buf.Length * 2, end + data.Length));
+        data.CopyTo(buf.AsSpan(end));
+        end += data.Length;
+        _stash.Clear();
+    }
+
+    private Task<int> StartProbe()
+    {
+        _probeBuf ??= new byte[4096];
+        try
+        {
+            return _socket.ReceiveAsync(_probeBuf.AsMemory(), SocketFlags.None).AsTask();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return Task.FromResult(0);
+        }
+    }
+
+    /// <summary>Appends <paramref name="n"/> bytes the probe received to the query buffer.</summary>
+    private void AppendProbe(ref byte[] buf, ref int start, ref int end, int n)
+    {
+        if (buf.Length - end < n)
+        {
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buf, start, buf, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (buf.Length - end < n) buf = GrowBuffer(buf, end, Math.Max(buf.Length * 2, end + n));
+        }
+        Buffer.BlockCopy(_probeBuf!, 0, buf, end, n);
+        end += n;
     }
 
     private static byte[] GrowBuffer(byte[] buf, int used, int size)
@@ -240,7 +331,8 @@ public sealed class Connection
                     _sendGate.Release();
                     try
                     {
-                        await Task.WhenAny(waitTask, ClosedTask()).ConfigureAwait(false);
+                        if (postponed) await Task.WhenAny(waitTask, ClosedTask()).ConfigureAwait(false);
+                        else await ReadWhileBlockedAsync(wait, waitTask).ConfigureAwait(false);
                     }
                     finally
                     {
