@@ -122,3 +122,39 @@ public sealed class TransactionFamilyTests(Differential d) : IClassFixture<Diffe
         Assert.Equal("2000", reader.Call("GET", "x").Text);
     }
 }
+
+public sealed class WatchedKeyTouchTests(Differential d) : IClassFixture<Differential>
+{
+    /// <summary>Reading a watched key as a source of a STORE command does not invalidate the WATCH (as in Redis).</summary>
+    [Theory]
+    [InlineData("SINTERSTORE", "dst", "w", "o")]
+    [InlineData("SUNIONSTORE", "dst", "w", "o")]
+    [InlineData("SDIFFSTORE", "dst", "o", "w")]
+    [InlineData("BITOP", "OR", "dst", "w")]
+    [InlineData("COPY", "w", "dst")]
+    public void SourcesOfStoreCommandsStayWatched(params string[] cmd)
+    {
+        d.Reset();
+        foreach (var port in new[] { d.Redis.Port, d.Tern.Port })
+        {
+            using var a = new RespClient(port);
+            using var b = new RespClient(port);
+            var isSet = cmd[0].StartsWith('S');
+            a.Call(isSet ? ["SADD", "w", "1"] : ["SET", "w", "1"]);
+            a.Call(isSet ? ["SADD", "o", "1", "2"] : ["SET", "o", "1"]);
+            a.Call("WATCH", "w");
+            b.Call([.. cmd]);
+            a.Call("MULTI");
+            a.Call("PING");
+            var r = a.Call("EXEC");
+            Assert.False(r.IsNull, $"{string.Join(' ', cmd)} invalidated a WATCH on its source (port {port})");
+            a.Call("DEL", "dst");
+            a.Call("WATCH", "dst");
+            b.Call([.. cmd]);
+            a.Call("MULTI");
+            a.Call("PING");
+            Assert.True(a.Call("EXEC").IsNull, $"{string.Join(' ', cmd)} did not invalidate a WATCH on its destination (port {port})");
+            a.Call("DEL", "dst");
+        }
+    }
+}

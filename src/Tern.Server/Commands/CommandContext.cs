@@ -29,6 +29,19 @@ public sealed class CommandContext
     /// <summary>Unix ms at the start of the command (Redis caches the time per command too).</summary>
     public long Now { get; internal set; }
 
+    /// <summary>Bit i set: argument i is a key this command wrote (see <see cref="Modified"/>).</summary>
+    internal ulong ModifiedArgs;
+
+    /// <summary>
+    /// Declares that the key at argument <paramref name="argIndex"/> was written. Commands that read some keys and
+    /// write others (SINTERSTORE, BITOP, SMOVE ...) call it so only written keys invalidate WATCHes and wake
+    /// blocked clients, as Redis's signalModifiedKey; without any call every key argument counts as written.
+    /// </summary>
+    public void Modified(int argIndex)
+    {
+        if (argIndex < 64) ModifiedArgs |= 1UL << argIndex;
+    }
+
     /// <summary>Changes the command made (Redis's server.dirty delta); non-zero means propagate.</summary>
     public long Dirty { get; set; }
 

@@ -153,6 +153,7 @@ public sealed class Dispatcher
         ctx.Command = cmd;
         ctx.Now = Clock.UnixMs();
         ctx.Dirty = 0;
+        ctx.ModifiedArgs = 0;
         ctx.ErrorReplies = 0;
         ctx.Propagation.Clear();
         long start = Stopwatch.GetTimestamp();
@@ -254,17 +255,31 @@ public sealed class Dispatcher
     }
 
     /// <summary>A write changed data: invalidate WATCHes on its keys and record its propagated form.</summary>
+    /// <summary>
+    /// A write changed data: invalidate WATCHes on its keys, note keys with blocked waiters, and record its
+    /// propagated form. The keys are those the handler declared with <see cref="CommandContext.Modified"/> (as
+    /// Redis's signalModifiedKey: SINTERSTORE touches only its destination), else every key argument.
+    /// </summary>
     private void AfterWrite(CommandContext ctx, ReadOnlySpan<int> keyPositions)
     {
-        foreach (int p in keyPositions)
+        if (ctx.ModifiedArgs != 0)
         {
-            var key = ctx.Args[p];
-            var shard = _keyspace.ShardOf(key);
-            if (shard.Watchers != null) _keyspace.Touch(ctx.Db, key);
-            if (shard.Blocked != null && Blocking.BlockingCoordinator.HasWaiters(shard, ctx.Db, key))
-                ctx.ReadyKeys.Add((ctx.Db, key.ToArray()));
+            foreach (int p in keyPositions)
+                if (p < 64 && (ctx.ModifiedArgs & (1UL << p)) != 0) Signal(ctx, ctx.Args[p]);
+        }
+        else
+        {
+            foreach (int p in keyPositions) Signal(ctx, ctx.Args[p]);
         }
         Propagate(ctx);
+    }
+
+    private void Signal(CommandContext ctx, ReadOnlySpan<byte> key)
+    {
+        var shard = _keyspace.ShardOf(key);
+        if (shard.Watchers != null) _keyspace.Touch(ctx.Db, key);
+        if (shard.Blocked != null && Blocking.BlockingCoordinator.HasWaiters(shard, ctx.Db, key))
+            ctx.ReadyKeys.Add((ctx.Db, key.ToArray()));
     }
 
     /// <summary>

@@ -389,6 +389,8 @@ public static class BitmapFamily
     // BITOP <AND | OR | XOR | NOT> destkey key [key ...]
     private static void BitOp(CommandContext ctx)
     {
+        // Only the destination is written (signalModifiedKey in Redis); the sources are read.
+        ctx.Modified(2);
         var opName = ctx.Arg(1);
         BitOpKind op;
         if (Is(opName, "and"u8)) op = BitOpKind.And;

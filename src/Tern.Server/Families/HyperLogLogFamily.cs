@@ -174,6 +174,8 @@ public static class HyperLogLogFamily
     // PFMERGE destkey [sourcekey [sourcekey ...]]
     private static void PfMerge(CommandContext ctx)
     {
+        // Only the destination is written (signalModifiedKey in Redis); the sources are read.
+        ctx.Modified(1);
         var max = MaxRegisters();
         bool useDense = false;
         // The destination is the first input (argument 1), as in Redis.

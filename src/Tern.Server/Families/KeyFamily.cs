@@ -378,6 +378,8 @@ public static class KeyFamily
     // COPY source destination [DB destination-db] [REPLACE]
     private static void Copy(CommandContext ctx)
     {
+        // Only the destination is written (signalModifiedKey in Redis); the sources are read.
+        ctx.Modified(2);
         int dstDb = ctx.Db;
         bool replace = false;
         for (int j = 3; j < ctx.ArgCount; j++)

@@ -575,7 +575,11 @@ public static class SetFamily
     private static void SInter(CommandContext ctx) => InterGeneric(ctx, 1, ctx.ArgCount - 1, 0, false, 0);
 
     // SINTERSTORE destination key [key ...]
-    private static void SInterStore(CommandContext ctx) => InterGeneric(ctx, 2, ctx.ArgCount - 2, 1, false, 0);
+    private static void SInterStore(CommandContext ctx)
+    {
+        ctx.Modified(1);
+        InterGeneric(ctx, 2, ctx.ArgCount - 2, 1, false, 0);
+    }
 
     // SINTERCARD numkeys key [key ...] [LIMIT limit]
     private static void SInterCard(CommandContext ctx)
@@ -717,13 +721,21 @@ public static class SetFamily
     private static void SUnion(CommandContext ctx) => UnionDiffGeneric(ctx, 1, ctx.ArgCount - 1, 0, false);
 
     // SUNIONSTORE destination key [key ...]
-    private static void SUnionStore(CommandContext ctx) => UnionDiffGeneric(ctx, 2, ctx.ArgCount - 2, 1, false);
+    private static void SUnionStore(CommandContext ctx)
+    {
+        ctx.Modified(1);
+        UnionDiffGeneric(ctx, 2, ctx.ArgCount - 2, 1, false);
+    }
 
     // SDIFF key [key ...]
     private static void SDiff(CommandContext ctx) => UnionDiffGeneric(ctx, 1, ctx.ArgCount - 1, 0, true);
 
     // SDIFFSTORE destination key [key ...]
-    private static void SDiffStore(CommandContext ctx) => UnionDiffGeneric(ctx, 2, ctx.ArgCount - 2, 1, true);
+    private static void SDiffStore(CommandContext ctx)
+    {
+        ctx.Modified(1);
+        UnionDiffGeneric(ctx, 2, ctx.ArgCount - 2, 1, true);
+    }
 
     // SSCAN key cursor [MATCH pattern] [COUNT count]
     private static void SScan(CommandContext ctx)
