@@ -29,10 +29,12 @@ rps() { # port test pipeline -> requests per second
 
 echo "redis-benchmark, $CLIENTS clients, $N requests, $(nproc) cores, $(date -u +%Y-%m-%d)"
 printf "%-8s %4s %14s %14s %7s\n" test P redis tern ratio
+TESTS=${TESTS:-set get incr mset lpush lpop sadd hset zadd xadd}
 for P in 1 16; do
-  for t in set get incr mset; do
+  for t in $TESTS; do
     r=$(rps "$RPORT" $t $P)
     m=$(rps "$TPORT" $t $P)
+    if [ -z "$m" ] || [ -z "$r" ]; then printf "%-8s %4s %14s %14s %7s\n" "$t" "$P" "${r:-n/a}" "${m:-n/a}" "-"; continue; fi
     printf "%-8s %4s %14.0f %14.0f %7.2f\n" "$t" "$P" "$r" "$m" "$(echo "$m / $r" | bc -l)"
   done
 done
@@ -69,4 +71,37 @@ for f in rss used; do
     if [ $kind = total ]; then r=$((ra / KEYS)); t=$((ta / KEYS)); else r=$(((ra - rb) / KEYS)); t=$(((ta - tb) / KEYS)); fi
     printf "%-22s %10d %10d %7.2f\n" "$name $kind" "$r" "$t" "$(echo "$t / $r" | bc -l)"
   done
+done
+
+# Memory per element of one big collection of each type, same elements on both servers.
+echo
+echo "memory per element, one collection of $KEYS elements (used_memory delta / elements)"
+printf "%-8s %10s %10s %7s\n" type redis tern ratio
+for type in hash set zset list stream; do
+  python3 - "$KEYS" "$type" >"$work/coll.resp" <<'PY'
+import sys
+n = int(sys.argv[1]); t = sys.argv[2]; out = sys.stdout.buffer
+def cmd(*a):
+    out.write(b"*%d\r\n" % len(a) + b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in a))
+for i in range(n):
+    m = b"member:%010d" % i
+    if t == "hash": cmd(b"HSET", b"coll", m, b"value:%010d" % i)
+    elif t == "set": cmd(b"SADD", b"coll", m)
+    elif t == "zset": cmd(b"ZADD", b"coll", b"%d" % i, m)
+    elif t == "list": cmd(b"RPUSH", b"coll", m)
+    else: cmd(b"XADD", b"coll", b"%d-1" % (i + 1), b"f", m)
+PY
+  line="$type"
+  vals=()
+  for port in "$RPORT" "$TPORT"; do
+    redis-cli -p "$port" flushall >/dev/null
+    redis-cli -p "$port" memory purge >/dev/null 2>&1 || true
+    b=$(used "$port")
+    redis-cli -p "$port" --pipe <"$work/coll.resp" >/dev/null
+    redis-cli -p "$port" memory purge >/dev/null 2>&1 || true
+    a=$(used "$port")
+    vals+=($(((a - b) / KEYS)))
+  done
+  if [ "${vals[0]}" -gt 0 ]; then ratio=$(echo "${vals[1]} / ${vals[0]}" | bc -l); else ratio=0; fi
+  printf "%-8s %10d %10d %7.2f\n" "$type" "${vals[0]}" "${vals[1]}" "$ratio"
 done
