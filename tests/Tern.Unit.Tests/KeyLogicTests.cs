@@ -1,3 +1,4 @@
+using Tern.Server.Commands;
 using System.Security.Cryptography;
 using System.Text;
 using Tern.Server.Families;
@@ -29,7 +30,7 @@ public sealed class KeyLogicTests
     [InlineData("\0", true, 0UL)]
     public void ScanCursorFollowsStrtoul(string text, bool ok, ulong value)
     {
-        Assert.Equal(ok, KeyFamily.ParseCursor(Encoding.Latin1.GetBytes(text), out ulong cursor));
+        Assert.Equal(ok, ScanArgs.TryParseCursor(Encoding.Latin1.GetBytes(text), out ulong cursor));
         if (ok) Assert.Equal(value, cursor);
     }
 

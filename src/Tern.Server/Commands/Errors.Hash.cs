@@ -14,8 +14,6 @@ public static partial class Errors
     /// <summary>HRANDFIELD ... WITHVALUES with |count| above LONG_MAX/2.</summary>
     public static ReadOnlySpan<byte> HRandFieldWithValuesRange => "ERR value is out of range"u8;
 
-    /// <summary>HSCAN's cursor (parseScanCursorOrReply); the same text as SCAN's.</summary>
-    public static ReadOnlySpan<byte> HashScanInvalidCursor => "ERR invalid cursor"u8;
 
     // Field expiry, Redis 7.4 (t_hash.c hexpireGenericCommand, httlGenericCommand, hpersistCommand).
     public static ReadOnlySpan<byte> HashFieldsArgMissing => "ERR Mandatory argument FIELDS is missing or not at the right position"u8;

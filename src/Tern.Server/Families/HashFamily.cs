@@ -461,9 +461,9 @@ public static partial class HashFamily
     // HSCAN key cursor [MATCH pattern] [COUNT count]
     private static void HScan(CommandContext ctx)
     {
-        if (!ParseScanCursor(ctx.Arg(2), out ulong cursor))
+        if (!ScanArgs.TryParseCursor(ctx.Arg(2), out ulong cursor))
         {
-            ctx.Error(Errors.HashScanInvalidCursor);
+            ctx.Error(Errors.InvalidCursor);
             return;
         }
         if (!Read(ctx, ctx.Arg(1), out var h)) return;
@@ -473,39 +473,10 @@ public static partial class HashFamily
             return;
         }
         // Options are read only once the key is known to be a hash, as scanGenericCommand does.
-        long count = 10;
-        ReadOnlySpan<byte> pattern = default;
-        bool usePattern = false;
-        for (int i = 3; i < ctx.ArgCount;)
-        {
-            var opt = ctx.Arg(i);
-            bool hasValue = ctx.ArgCount - i >= 2;
-            if (hasValue && Is(opt, "COUNT"u8))
-            {
-                if (!RespNumber.TryParseInt64(ctx.Arg(i + 1), out count))
-                {
-                    ctx.Error(Errors.NotInteger);
-                    return;
-                }
-                if (count < 1)
-                {
-                    ctx.SyntaxError();
-                    return;
-                }
-                i += 2;
-            }
-            else if (hasValue && Is(opt, "MATCH"u8))
-            {
-                pattern = ctx.Arg(i + 1);
-                usePattern = !(pattern.Length == 1 && pattern[0] == '*');
-                i += 2;
-            }
-            else
-            {
-                ctx.SyntaxError();
-                return;
-            }
-        }
+        if (!ScanArgs.TryParseOptions(ctx, 3, allowType: false, out var scan)) return;
+        long count = scan.Count;
+        ReadOnlySpan<byte> pattern = scan.Pattern;
+        bool usePattern = scan.UsePattern;
         var reply = ctx.Reply;
         if (h.IsListpack)
         {
@@ -542,40 +513,6 @@ public static partial class HashFamily
             reply.Bulk(f);
             reply.Bulk(v);
         }
-    }
-
-    /// <summary>
-    /// A scan cursor as Redis's parseScanCursorOrReply reads it with strtoul: no leading space, an optional sign
-    /// (a negative value wraps around), decimal digits to the end, no overflow; the text stops at a NUL byte as a C
-    /// string does, and an empty text is cursor 0.
-    /// </summary>
-    private static bool ParseScanCursor(ReadOnlySpan<byte> s, out ulong cursor)
-    {
-        cursor = 0;
-        int nul = s.IndexOf((byte)0);
-        if (nul >= 0) s = s[..nul];
-        if (s.Length == 0) return true;
-        byte c0 = s[0];
-        if (c0 == ' ' || (c0 >= '\t' && c0 <= '\r')) return false;
-        int i = 0;
-        bool negative = false;
-        if (c0 == '+' || c0 == '-')
-        {
-            negative = c0 == '-';
-            i = 1;
-        }
-        int start = i;
-        ulong v = 0;
-        for (; i < s.Length; i++)
-        {
-            uint d = (uint)(s[i] - '0');
-            if (d > 9) return false;
-            if (v > (ulong.MaxValue - d) / 10) return false;
-            v = v * 10 + d;
-        }
-        if (i == start) return false;
-        cursor = negative ? unchecked(0 - v) : v;
-        return true;
     }
 
     // ---------------------------------------------------------------- HINCRBYFLOAT arithmetic (interim)

@@ -471,38 +471,6 @@ public static class KeyFamily
     }
 
     /// <summary>
-    /// A SCAN cursor as Redis's parseScanCursorOrReply reads it with strtoul: optional sign (a negative value
-    /// wraps), decimal digits, nothing after them, no leading space, no overflow. The text ends at a NUL byte
-    /// as a C string does, and an empty text is cursor 0.
-    /// </summary>
-    internal static bool ParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
-    {
-        cursor = 0;
-        int nul = s.IndexOf((byte)0);
-        if (nul >= 0) s = s[..nul];
-        if (s.Length == 0) return true;
-        if (s[0] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r') return false;
-        int i = 0;
-        bool negative = false;
-        if (s[0] is (byte)'+' or (byte)'-')
-        {
-            negative = s[0] == '-';
-            i++;
-        }
-        int digits = i;
-        ulong v = 0;
-        for (; i < s.Length && (uint)(s[i] - '0') <= 9; i++)
-        {
-            uint d = (uint)(s[i] - '0');
-            if (v > (ulong.MaxValue - d) / 10) return false;
-            v = v * 10 + d;
-        }
-        if (i == digits || i != s.Length) return false;
-        cursor = negative ? unchecked(0 - v) : v;
-        return true;
-    }
-
-    /// <summary>
     /// SCAN's cursor: the low <see cref="Keyspace.ShardBits"/> bits are the shard, the rest the slot index in
     /// that shard's table of the current database. Slots never move while a key lives, so a key present for
     /// the whole iteration is returned; cursor 0 starts and ends.
@@ -513,49 +481,15 @@ public static class KeyFamily
     // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
     private static void Scan(CommandContext ctx)
     {
-        if (!ParseCursor(ctx.Arg(1), out ulong cursor))
+        if (!ScanArgs.TryParseCursor(ctx.Arg(1), out ulong cursor))
         {
             ctx.Error(Errors.InvalidCursor);
             return;
         }
-        long count = 10;
-        ReadOnlySpan<byte> pattern = default, type = default;
-        bool usePattern = false, useType = false;
-        for (int i = 2; i < ctx.ArgCount;)
-        {
-            var opt = ctx.Arg(i);
-            bool hasValue = ctx.ArgCount - i >= 2;
-            if (hasValue && Ascii.EqualsIgnoreCase(opt, "COUNT"u8))
-            {
-                if (!RespNumber.TryParseInt64(ctx.Arg(i + 1), out count))
-                {
-                    ctx.Error(Errors.NotInteger);
-                    return;
-                }
-                if (count < 1)
-                {
-                    ctx.SyntaxError();
-                    return;
-                }
-            }
-            else if (hasValue && Ascii.EqualsIgnoreCase(opt, "MATCH"u8))
-            {
-                pattern = ctx.Arg(i + 1);
-                usePattern = !(pattern.Length == 1 && pattern[0] == '*');
-            }
-            else if (hasValue && Ascii.EqualsIgnoreCase(opt, "TYPE"u8))
-            {
-                // strcasecmp against the type name: the argument ends at a NUL as a C string does.
-                type = Errors.CString(ctx.Arg(i + 1), int.MaxValue);
-                useType = true;
-            }
-            else
-            {
-                ctx.SyntaxError();
-                return;
-            }
-            i += 2;
-        }
+        if (!ScanArgs.TryParseOptions(ctx, 2, allowType: true, out var scan)) return;
+        long count = scan.Count;
+        ReadOnlySpan<byte> pattern = scan.Pattern, type = scan.Type;
+        bool usePattern = scan.UsePattern, useType = scan.UseType;
 
         var ks = ctx.Keyspace;
         var shards = ks.Shards;

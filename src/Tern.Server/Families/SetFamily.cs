@@ -740,7 +740,7 @@ public static class SetFamily
     // SSCAN key cursor [MATCH pattern] [COUNT count]
     private static void SScan(CommandContext ctx)
     {
-        if (!KeyFamily.ParseCursor(ctx.Arg(2), out ulong cursor))
+        if (!ScanArgs.TryParseCursor(ctx.Arg(2), out ulong cursor))
         {
             ctx.Error(Errors.InvalidCursor);
             return;
@@ -757,37 +757,10 @@ public static class SetFamily
             return;
         }
         // Options are read only once the key is known to be a set, as scanGenericCommand does.
-        long count = 10;
-        ReadOnlySpan<byte> pattern = default;
-        bool usePattern = false;
-        for (int i = 3; i < ctx.ArgCount; i += 2)
-        {
-            var opt = ctx.Arg(i);
-            bool hasValue = ctx.ArgCount - i >= 2;
-            if (hasValue && Ascii.EqualsIgnoreCase(opt, "COUNT"u8))
-            {
-                if (!RespNumber.TryParseInt64(ctx.Arg(i + 1), out count))
-                {
-                    ctx.Error(Errors.NotInteger);
-                    return;
-                }
-                if (count < 1)
-                {
-                    ctx.SyntaxError();
-                    return;
-                }
-            }
-            else if (hasValue && Ascii.EqualsIgnoreCase(opt, "MATCH"u8))
-            {
-                pattern = ctx.Arg(i + 1);
-                usePattern = !(pattern.Length == 1 && pattern[0] == '*');
-            }
-            else
-            {
-                ctx.SyntaxError();
-                return;
-            }
-        }
+        if (!ScanArgs.TryParseOptions(ctx, 3, allowType: false, out var scan)) return;
+        long count = scan.Count;
+        ReadOnlySpan<byte> pattern = scan.Pattern;
+        bool usePattern = scan.UsePattern;
 
         var r = ctx.Reply;
         Span<byte> scratch = stackalloc byte[24];
