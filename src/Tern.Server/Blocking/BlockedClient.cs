@@ -8,7 +8,7 @@ public enum TimeoutReply : byte
 {
     /// <summary>BLPOP, BRPOP, BZPOPMIN, BLMPOP, XREAD ...: *-1 in RESP2, _ in RESP3.</summary>
     NullArray,
-    /// <summary>BLMOVE, BRPOPLPUSH: $-1 in RESP2, _ in RESP3.</summary>
+    /// <summary>$-1 in RESP2, _ in RESP3. (Redis 7.0 times BLMOVE and BRPOPLPUSH out with a null array too.)</summary>
     NullBulk,
 }
 
@@ -27,6 +27,9 @@ public sealed class BlockedClient
 
     /// <summary>A key was written while the client was still parking: serve it once parked.</summary>
     internal int WakePending;
+
+    /// <summary>Managed thread id of the writer running the command again while <see cref="State"/> is Serving.</summary>
+    internal int ServingThread;
 
     internal BlockedClient(CommandContext ctx, CommandArgs args, CommandDef command, (int Db, byte[] Key)[] keys, long deadlineMs, TimeoutReply timeoutReply)
     {

@@ -81,13 +81,16 @@ public sealed class BlockingCoordinator
                     }
                 }
                 if (next == null) break;
-                if (!TryServe(next)) skip++;
+                if (!TryServe(next, key)) skip++;
             }
         }
     }
 
-    /// <summary>Runs a waiter's command again; true if it was answered (served, or finished meanwhile).</summary>
-    private bool TryServe(BlockedClient bc)
+    /// <summary>
+    /// Runs a waiter's command again for the written <paramref name="key"/>; true if it was answered (served, or
+    /// finished meanwhile).
+    /// </summary>
+    private bool TryServe(BlockedClient bc, byte[] key)
     {
         int was = Interlocked.CompareExchange(ref bc.State, BlockedClient.Serving, BlockedClient.Waiting);
         if (was == BlockedClient.Parking)
@@ -96,12 +99,18 @@ public sealed class BlockingCoordinator
             Volatile.Write(ref bc.WakePending, 1);
             return false;
         }
+        // Being served by this very thread: the waiter's own command wrote to a key it waits on (every list pop
+        // does) and the dispatcher serves that key's waiters. Move on to the next waiter instead of finding this one
+        // again forever. (Served by another thread: wait for it, as before.)
+        if (was == BlockedClient.Serving && bc.ServingThread == Environment.CurrentManagedThreadId) return false;
         if (was != BlockedClient.Waiting) return true;
+        bc.ServingThread = Environment.CurrentManagedThreadId;
         var ctx = bc.Context;
         var savedArgs = ctx.Args;
         int mark = ctx.Reply.Length;
         ctx.Args = bc.Args;
         ctx.RetryingBlocked = true;
+        ctx.ServingKey = key;
         ctx.StillBlocked = false;
         try
         {
@@ -110,6 +119,7 @@ public sealed class BlockingCoordinator
         finally
         {
             ctx.RetryingBlocked = false;
+            ctx.ServingKey = null;
         }
         if (ctx.StillBlocked)
         {

@@ -58,6 +58,13 @@ public sealed class CommandContext
     /// <summary>True while a blocked command is run again because one of its keys was written.</summary>
     public bool RetryingBlocked { get; internal set; }
 
+    /// <summary>
+    /// While <see cref="RetryingBlocked"/>: the written key that woke the waiter. Redis serves a waiter from the key
+    /// that became ready (not from the first of its keys that has data), and leaves it blocked when that key holds
+    /// another type.
+    /// </summary>
+    public byte[]? ServingKey { get; internal set; }
+
     /// <summary>Set when a retried blocked command still found nothing (it keeps waiting).</summary>
     internal bool StillBlocked;
 

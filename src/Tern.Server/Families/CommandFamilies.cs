@@ -13,5 +13,7 @@ public static class CommandFamilies
         DebugFamily.Register(t);
         ServerFamily.Register(t);
         TransactionFamily.Register(t);
+        SortedSetFamily.Register(t);
+        GeoFamily.Register(t);
     }
 }

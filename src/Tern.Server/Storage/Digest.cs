@@ -56,6 +56,7 @@ public static class Digest
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
+        if (o is ZSetValue z) return DigestStoredObject(z, digest, z.DigestElements);
         if (o is not byte[] a) return false;
         Span<byte> type = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(ValueKind.String));
@@ -65,6 +66,20 @@ public static class Digest
         if (PackedString.ExpireAt(a) != 0) Xor(digest, "!!expire!!"u8);
         return true;
     }
+
+    /// <summary>A collection value: its type code, its elements by the family's walk, the expiry marker.</summary>
+    private static bool DigestStoredObject(StoredObject so, Span<byte> digest, ElementWalk walk)
+    {
+        Span<byte> type = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(so.Kind));
+        Mix(digest, type);
+        walk(digest);
+        if (so.ExpireAt != 0) Xor(digest, "!!expire!!"u8);
+        return true;
+    }
+
+    /// <summary>Mixes a collection's elements into a key's digest.</summary>
+    public delegate void ElementWalk(Span<byte> digest);
 
     /// <summary>
     /// The digest of every database (Redis's computeDatasetDigest), including keys past their TTL that are not
