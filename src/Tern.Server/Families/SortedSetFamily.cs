@@ -565,7 +565,15 @@ public static partial class SortedSetFamily
         // Case 1: repetitions allowed (or a single element): independent random picks.
         if (!uniq || count == 1)
         {
-            r.ArrayHeader(checked((int)(withScores && r.Protocol == 2 ? count * 2 : count)));
+            // Redis would try to stream this many elements until the client is dropped; Tern cannot frame more
+            // than int.MaxValue array elements and says so instead.
+            ulong items = withScores && r.Protocol == 2 ? count * 2 : count;
+            if (items > int.MaxValue)
+            {
+                ctx.Error(Errors.OutOfRangePlain);
+                return;
+            }
+            r.ArrayHeader((int)items);
             for (ulong i = 0; i < count; i++)
             {
                 var p = z.Random(rng);
