@@ -328,6 +328,21 @@ public sealed class ZSetLogicTests
     }
 
     [Fact]
+    public void SortViewConvertsAndWalksBothWays()
+    {
+        var z = ZSetValue.CreateCompact(B("k"));
+        for (int i = 0; i < 5; i++) z.Add(i, B("m" + i), ZAddFlags.None, 128, 64, out _);
+        Assert.Equal(5, z.SortLength);
+        // SORT turns a sorted set into a skiplist for good, as Redis's sort.c does.
+        Assert.False(z.IsCompact);
+        var got = new List<byte[]>();
+        z.AppendElements(1, 2, false, got);
+        z.AppendElements(0, 2, true, got);
+        z.AppendElements(4, 10, false, got);
+        Assert.Equal(["m1", "m2", "m4", "m3", "m4"], got.Select(b => Encoding.ASCII.GetString(b)));
+    }
+
+    [Fact]
     public void ListpackBytesFollowRedisLayout()
     {
         var z = ZSetValue.CreateCompact(B("k"));

@@ -51,7 +51,7 @@ public static partial class SortedSetFamily
         public readonly long Length => Subject switch
         {
             ZSetValue z => z.Count,
-            ISetMembers s => s.SetMemberCount,
+            ISetMembers s => s.Count,
             _ => 0,
         };
 
@@ -64,7 +64,7 @@ public static partial class SortedSetFamily
                     return z.TryGetScore(member, out score);
                 case ISetMembers s:
                     score = 1.0;
-                    return s.ContainsMember(member);
+                    return s.Contains(member);
                 default:
                     return false;
             }
@@ -85,9 +85,12 @@ public static partial class SortedSetFamily
                     if (!visit(p.Node?.Member, z.MemberAt(p), z.ScoreAt(p))) return;
                 break;
             case ISetMembers s:
-                foreach (var m in s.EnumerateMembers())
-                    if (!visit(null, m, 1.0)) return;
+            {
+                Span<byte> scratch = stackalloc byte[24];
+                for (int i = 0; i < s.Count; i++)
+                    if (!visit(null, s.MemberAt(i, scratch), 1.0)) return;
                 break;
+            }
         }
     }
 

@@ -620,6 +620,36 @@ public sealed class ZSetValue : StoredObject
         return AtRank(rng.NextInt64(n));
     }
 
+    // ---- SORT's view (the sets branch's ISortable) ----
+
+    /// <summary>
+    /// Number of elements, for SORT. Redis's SORT first converts a sorted set to a skiplist for good
+    /// (sort.c "Destructively convert encoded sorted sets"), so asking for the length does that too.
+    /// </summary>
+    public long SortLength
+    {
+        get
+        {
+            ConvertToFull();
+            return Count;
+        }
+    }
+
+    /// <summary>
+    /// Appends <paramref name="count"/> members from 0-based position <paramref name="start"/> in score order, or
+    /// counted from the highest and walking down when <paramref name="reverse"/> (SORT ... BY nosort [DESC] [LIMIT]).
+    /// </summary>
+    public void AppendElements(long start, long count, bool reverse, List<byte[]> dest)
+    {
+        var p = reverse ? AtRevRank(start) : AtRank(start);
+        for (long i = 0; i < count && p.Valid; i++)
+        {
+            dest.Add(p.Node != null ? p.Node.Member : MemberAt(p).ToArray());
+            if (reverse) Prev(ref p);
+            else Next(ref p);
+        }
+    }
+
     // ---- persistence views ----
 
     /// <summary>
