@@ -63,8 +63,8 @@ public static partial class SortedSetFamily
     }
 
     /// <summary>
-    /// Stores a freshly built result under <paramref name="key"/> as setKey does (the key's old value and TTL go),
-    /// or, when the result is empty, deletes the key. Returns true when the key was written or deleted.
+    /// Stores a freshly built, non-empty result under <paramref name="key"/> as setKey does (the key's old value
+    /// and TTL go), with its event and <paramref name="dirty"/> changes.
     /// </summary>
     private static void StoreResult(CommandContext ctx, ReadOnlySpan<byte> key, ZSetValue result, ReadOnlySpan<byte> evt, long dirty)
     {

@@ -278,8 +278,9 @@ public sealed class ZSetValue : StoredObject
 
     /// <summary>
     /// zsetAdd: adds or updates <paramref name="member"/> under the ZADD flags, converting to the full form when
-    /// the set would outgrow the compact thresholds. <paramref name="newScore"/> is the resulting score when
-    /// the element was added or updated (or kept under GT/LT... only when not NOP).
+    /// the set would outgrow the compact thresholds. <paramref name="newScore"/> is the element's score after
+    /// the call unless the result is <see cref="ZAddResult.Nop"/> or <see cref="ZAddResult.Nan"/> (Redis's
+    /// *newscore, which ZADD INCR replies with).
     /// </summary>
     public ZAddResult Add(double score, ReadOnlySpan<byte> member, ZAddFlags flags, long maxEntries, long maxValue, out double newScore)
     {
