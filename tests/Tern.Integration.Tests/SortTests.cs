@@ -13,7 +13,6 @@ namespace Tern.Integration.Tests;
 /// </summary>
 public sealed class SortTests(Differential d) : IClassFixture<Differential>
 {
-    private const string NeedsZSets = "needs the sorted set type: un-skip after merging sorted sets";
 
     [Fact]
     public void SortsSetsByValueWeightAndPattern()
@@ -429,7 +428,7 @@ public sealed class SortTests(Differential d) : IClassFixture<Differential>
             """);
     }
 
-    [Fact(Skip = NeedsZSets)]
+    [Fact]
     public void SortsSortedSets()
     {
         d.Reset();

@@ -19,5 +19,7 @@ public static class CommandFamilies
         SetFamily.Register(t);
         SortFamily.Register(t);
         ListFamily.Register(t);
+        SortedSetFamily.Register(t);
+        GeoFamily.Register(t);
     }
 }

@@ -56,7 +56,7 @@ public static class Digest
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
-        if (o is not (byte[] or HashValue or SetValue or ListValue)) return false;
+        if (o is not (byte[] or HashValue or SetValue or ListValue or ZSetValue)) return false;
         Span<byte> type = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(Entry.Kind(o)));
         Mix(digest, type);
@@ -65,6 +65,9 @@ public static class Digest
             case byte[] a:
                 // Redis digests the decoded string: an int-encoded value is its decimal text, which Tern keeps.
                 Mix(digest, PackedString.Value(a));
+                break;
+            case ZSetValue z:
+                z.DigestElements(digest);
                 break;
             case ListValue list:
                 // Elements are mixed in order, head to tail.

@@ -14,6 +14,7 @@ public static class RdbLength
     {
         // Collection families add their rdbSaveObject size here when they come.
         if (o is SetValue set) return OfSet(set, compression);
+        if (o is ZSetValue z) return z.RdbSize(compression);
         if (o is not byte[] a) return 0;
         var v = PackedString.Value(a);
         bool intEncoded = PackedString.Encoding(a).SequenceEqual("int"u8);

@@ -14,7 +14,7 @@ namespace Tern.Server.Storage;
 /// the intset back. Members are addressed by index 0..Count-1 for iteration and random picks; for an intset
 /// that is ascending order.
 /// </summary>
-public sealed class SetValue : StoredObject, ISortable
+public sealed class SetValue : StoredObject, ISortable, ISetMembers
 {
     /// <summary>Redis caps the intset at 2^30 entries whatever the configuration says.</summary>
     private const long IntsetHardLimit = 1L << 30;
