@@ -132,6 +132,8 @@ public sealed class WatchedKeyTouchTests(Differential d) : IClassFixture<Differe
     [InlineData("SDIFFSTORE", "dst", "o", "w")]
     [InlineData("BITOP", "OR", "dst", "w")]
     [InlineData("COPY", "w", "dst")]
+    [InlineData("ZUNIONSTORE", "dst", "2", "w", "o")]
+    [InlineData("ZRANGESTORE", "dst", "w", "0", "-1")]
     public void SourcesOfStoreCommandsStayWatched(params string[] cmd)
     {
         d.Reset();
@@ -140,8 +142,9 @@ public sealed class WatchedKeyTouchTests(Differential d) : IClassFixture<Differe
             using var a = new RespClient(port);
             using var b = new RespClient(port);
             var isSet = cmd[0].StartsWith('S');
-            a.Call(isSet ? ["SADD", "w", "1"] : ["SET", "w", "1"]);
-            a.Call(isSet ? ["SADD", "o", "1", "2"] : ["SET", "o", "1"]);
+            var isZSet = cmd[0].StartsWith('Z');
+            a.Call(isZSet ? ["ZADD", "w", "1", "a"] : isSet ? ["SADD", "w", "1"] : ["SET", "w", "1"]);
+            a.Call(isZSet ? ["ZADD", "o", "1", "a", "2", "b"] : isSet ? ["SADD", "o", "1", "2"] : ["SET", "o", "1"]);
             a.Call("WATCH", "w");
             b.Call([.. cmd]);
             a.Call("MULTI");

@@ -285,7 +285,11 @@ public static class GeoFamily
     private static void GeoSearch(CommandContext ctx) => SearchGeneric(ctx, 1, SearchFlags.Search);
 
     // GEOSEARCHSTORE destination source FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [STOREDIST]
-    private static void GeoSearchStore(CommandContext ctx) => SearchGeneric(ctx, 2, SearchFlags.Search | SearchFlags.SearchStore);
+    private static void GeoSearchStore(CommandContext ctx)
+    {
+        ctx.Modified(1); // only the destination is written; the sources stay WATCHed
+        SearchGeneric(ctx, 2, SearchFlags.Search | SearchFlags.SearchStore);
+    }
 
     /// <summary>georadiusGeneric.</summary>
     private static void SearchGeneric(CommandContext ctx, int srcKeyIdx, SearchFlags flags)

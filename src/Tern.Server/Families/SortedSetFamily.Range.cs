@@ -17,7 +17,11 @@ public static partial class SortedSetFamily
     private static void ZRange(CommandContext ctx) => RangeGeneric(ctx, 1, false, RangeType.Auto, Direction.Auto);
 
     // ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
-    private static void ZRangeStore(CommandContext ctx) => RangeGeneric(ctx, 2, true, RangeType.Auto, Direction.Auto);
+    private static void ZRangeStore(CommandContext ctx)
+    {
+        ctx.Modified(1); // only the destination is written; the sources stay WATCHed
+        RangeGeneric(ctx, 2, true, RangeType.Auto, Direction.Auto);
+    }
 
     // ZREVRANGE key start stop [WITHSCORES]
     private static void ZRevRange(CommandContext ctx) => RangeGeneric(ctx, 1, false, RangeType.Rank, Direction.Reverse);

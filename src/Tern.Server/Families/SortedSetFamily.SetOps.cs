@@ -34,13 +34,25 @@ public static partial class SortedSetFamily
     private static void ZInterCard(CommandContext ctx) => SetOpGeneric(ctx, -1, 1, SetOp.Inter, true);
 
     // ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]
-    private static void ZUnionStore(CommandContext ctx) => SetOpGeneric(ctx, 1, 2, SetOp.Union, false);
+    private static void ZUnionStore(CommandContext ctx)
+    {
+        ctx.Modified(1); // only the destination is written; the sources stay WATCHed
+        SetOpGeneric(ctx, 1, 2, SetOp.Union, false);
+    }
 
     // ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]
-    private static void ZInterStore(CommandContext ctx) => SetOpGeneric(ctx, 1, 2, SetOp.Inter, false);
+    private static void ZInterStore(CommandContext ctx)
+    {
+        ctx.Modified(1); // only the destination is written; the sources stay WATCHed
+        SetOpGeneric(ctx, 1, 2, SetOp.Inter, false);
+    }
 
     // ZDIFFSTORE destination numkeys key [key ...]
-    private static void ZDiffStore(CommandContext ctx) => SetOpGeneric(ctx, 1, 2, SetOp.Diff, false);
+    private static void ZDiffStore(CommandContext ctx)
+    {
+        ctx.Modified(1); // only the destination is written; the sources stay WATCHed
+        SetOpGeneric(ctx, 1, 2, SetOp.Diff, false);
+    }
 
     /// <summary>One input of a set operation: a sorted set, a plain set (every score 1), or a missing key.</summary>
     private struct Source
