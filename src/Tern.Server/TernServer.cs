@@ -47,6 +47,9 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public Monitors Monitors { get; } = new();
     public Blocking.BlockingCoordinator Blocking { get; }
     public ClientRegistry Clients { get; } = new();
+
+    /// <summary>Channels, patterns and shard channels with their subscribers.</summary>
+    public PubSubRegistry PubSub { get; } = new();
     public Listener Listener { get; }
 
     /// <summary>40 hex characters, new at every start (INFO server run_id).</summary>

@@ -75,11 +75,12 @@ public sealed class CommandContext
         Server.Blocking.Block(this, keyArgs, deadlineMs, timeoutReply);
     }
 
-    /// <summary>Called when the connection closes: releases WATCHes.</summary>
+    /// <summary>Called when the connection closes: releases WATCHes and Pub/Sub subscriptions.</summary>
     public void OnDisconnect()
     {
         Transaction.ClearQueue();
         Transaction.Unwatch(Keyspace);
+        Server.PubSub.UnsubscribeAll(Client);
     }
 
     public int ArgCount => Args.Count;
