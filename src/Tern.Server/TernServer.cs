@@ -30,6 +30,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         SlowLog = new SlowLog(this);
         Blocking = new Blocking.BlockingCoordinator(this);
         Listener = new Listener(this);
+        KeyspaceNotifier = new KeyspaceNotifier(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         ApplyEvictionConfig();
         Keyspace.ResetSharedClocks(Clock.UnixMs());
@@ -136,6 +137,8 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
 
     void IKeyspaceEvents.OnExpired(int db, ReadOnlySpan<byte> key)
     {
+        if ((Config.NotifyKeyspaceEvents & ServerConfig.Notify.Expired) != 0)
+            KeyspaceNotifier?.Publish(db, ServerConfig.Notify.Expired, "expired"u8, key);
         // A primary tells its replicas about expiry with a DEL, as Redis 7.0 does (propagateDeletion).
         var sink = PropagationSink;
         if (sink == null) return;

@@ -1,0 +1,198 @@
+using System.Text;
+using Tern.TestKit;
+
+namespace Tern.Integration.Tests;
+
+/// <summary>
+/// Keyspace notifications: the same commands run on Redis and Tern, each with a PSUBSCRIBE '__key*__:*'
+/// subscriber; the ordered lists of pmessage frames (channel, event, key) must be identical.
+/// </summary>
+public sealed class KeyspaceNotificationTests(Differential d) : IClassFixture<Differential>
+{
+    private const string Marker = "__keyspace@0__:~end~";
+
+    /// <summary>Runs <paramref name="script"/> on both with notify-keyspace-events set to <paramref name="flags"/>.</summary>
+    private void Compare(string flags, string script, Action? between = null, bool expectEvents = true)
+    {
+        d.Reset();
+        d.Same("CONFIG", "SET", "notify-keyspace-events", flags);
+        using var rs = new RespClient(d.Redis.Port);
+        using var ts = new RespClient(d.Tern.Port);
+        try
+        {
+            rs.Call("PSUBSCRIBE", "__key*__:*");
+            ts.Call("PSUBSCRIBE", "__key*__:*");
+            d.Script(script);
+            between?.Invoke();
+            d.Same("PUBLISH", Marker, "end");
+            var r = Events(rs);
+            var t = Events(ts);
+            Assert.Equal(string.Join("\n", r), string.Join("\n", t));
+            Assert.Equal(expectEvents, t.Count > 0);
+        }
+        finally
+        {
+            d.Same("CONFIG", "SET", "notify-keyspace-events", "");
+            d.Same("SELECT", "0");
+        }
+    }
+
+    private static List<string> Events(RespClient c)
+    {
+        var list = new List<string>();
+        while (true)
+        {
+            var m = c.Read();
+            if (m.Items![2].Text == Marker) return list;
+            list.Add(m.Items![2].Text + " " + m.Items![3].Text);
+        }
+    }
+
+    [Fact]
+    public void StringCommands() => Compare("KEA", """
+        SET s v
+        SET s v2 XX GET
+        SET s v NX
+        SET e v EX 100
+        SET e v PX 100000 KEEPTTL
+        SETNX s x
+        SETNX n1 x
+        SETEX se 100 v
+        PSETEX pse 100000 v
+        GETSET s new
+        GETDEL s
+        GETDEL s
+        GETEX e EX 200
+        GETEX e PERSIST
+        GETEX e PERSIST
+        GETEX e
+        GETEX e PXAT 1
+        MSET m1 a m2 b
+        MSETNX m1 a m3 c
+        MSETNX m4 a m5 b
+        APPEND ap x
+        APPEND ap y
+        INCR i
+        INCRBY i 10
+        DECR i
+        DECRBY i 3
+        INCRBYFLOAT f 1.5
+        SETRANGE sr 3 abc
+        SETRANGE sr 0 ""
+        SETRANGE missing 0 ""
+        SETRANGE sr 1 z
+        INCR ap
+        GET i
+        """);
+
+    [Fact]
+    public void KeyCommands() => Compare("KEA", """
+        MSET a 1 b 2 c 3 d 4
+        DEL a missing b
+        UNLINK c
+        EXPIRE d 100
+        PEXPIRE d 200000 GT
+        EXPIRE d 10 GT
+        EXPIREAT d 99999999999
+        PERSIST d
+        PERSIST d
+        PEXPIRE d -1
+        SET r1 v
+        RENAME r1 r2
+        RENAME r2 r2
+        SET r3 v
+        RENAMENX r2 r3
+        RENAMENX r2 r4
+        SET mv v
+        MOVE mv 1
+        SET mv v2
+        MOVE mv 1
+        COPY r4 cp
+        COPY r4 cp
+        COPY r4 cp REPLACE
+        COPY r4 cp DB 2
+        SELECT 1
+        SET x1 v
+        DEL x1
+        SELECT 0
+        FLUSHDB
+        """);
+
+    [Fact]
+    public void BitmapAndHyperLogLogCommands() => Compare("KEA", """
+        SETBIT b 7 1
+        SETBIT b 7 1
+        SETBIT b 100 0
+        BITFIELD bf SET u8 0 200 GET u8 0
+        BITFIELD bf SET u8 0 200
+        BITFIELD bf GET u8 0
+        BITFIELD_RO bf GET u8 0
+        BITFIELD bf OVERFLOW FAIL INCRBY u2 0 100
+        SET x1 abc
+        BITOP AND dest x1 b
+        BITOP OR dest missing1 missing2
+        BITOP OR dest missing1 missing2
+        PFADD h a b c
+        PFADD h a
+        PFADD h2
+        PFCOUNT h
+        PFMERGE h3 h h2
+        PFMERGE h3
+        """);
+
+    [Theory]
+    [InlineData("K$")]
+    [InlineData("E$")]
+    [InlineData("Eg")]
+    [InlineData("KEg$")]
+    [InlineData("Kx")]
+    [InlineData("")]
+    [InlineData("A")]
+    public void ClassFilters(string flags) => Compare(flags, """
+        SET a 1
+        INCR a
+        EXPIRE a 100
+        DEL a
+        SET b 2
+        """, expectEvents: flags is not ("" or "Kx" or "A"));
+
+    [Fact]
+    public void ExpiredEvents() => Compare("KEA", """
+        SET lazy v
+        PEXPIRE lazy 1
+        SET other v
+        """, () =>
+    {
+        // The key expires (lazily on EXISTS, or by the active cycle): one "expired" event on each side.
+        Wait.Until(() => d.RedisClient.Call("EXISTS", "lazy").Integer == 0, "redis expires");
+        Wait.Until(() => d.TernClient.Call("EXISTS", "lazy").Integer == 0, "tern expires");
+    });
+
+    [Fact]
+    public void KeyspaceChannelOnlyGetsItsKeys()
+    {
+        // A plain SUBSCRIBE to one key's keyspace channel sees only that key's events.
+        d.Reset();
+        d.Same("CONFIG", "SET", "notify-keyspace-events", "K$g");
+        using var rs = new RespClient(d.Redis.Port);
+        using var ts = new RespClient(d.Tern.Port);
+        try
+        {
+            Assert.Equal(rs.Call("SUBSCRIBE", "__keyspace@0__:watched").ToString(), ts.Call("SUBSCRIBE", "__keyspace@0__:watched").ToString());
+            d.Script("""
+                SET other v
+                SET watched v
+                APPEND watched x
+                DEL other watched
+                """);
+            for (int i = 0; i < 3; i++) Assert.Equal(rs.Read().ToString(), ts.Read().ToString());
+            d.Same("PUBLISH", "__keyspace@0__:watched", "end");
+            Assert.Equal(rs.Read().ToString(), ts.Read().ToString());
+            _ = Encoding.UTF8;
+        }
+        finally
+        {
+            d.Same("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+    }
+}
