@@ -140,6 +140,28 @@ public sealed class KeyspaceNotificationTests(Differential d) : IClassFixture<Di
         PFMERGE h3
         """);
 
+    [Fact]
+    public void HashAndSetCommands() => Compare("KEA", """
+        HSET h f v g w
+        HSET h f v
+        HSETNX h f x
+        HSETNX h n x
+        HDEL h f missing
+        HINCRBY h c 1
+        HINCRBYFLOAT h d 1.5
+        HDEL h g n c d
+        SADD s a b c
+        SADD s a
+        SREM s a zz
+        SMOVE s s2 b
+        SPOP s
+        SADD t 1 2 3
+        SINTERSTORE dst s2 t
+        SUNIONSTORE dst s2 t
+        SDIFFSTORE dst t t
+        SREM t 1 2 3
+        """);
+
     [Theory]
     [InlineData("K$")]
     [InlineData("E$")]
