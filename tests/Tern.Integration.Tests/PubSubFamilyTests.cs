@@ -261,6 +261,48 @@ public sealed class PubSubFamilyTests(Differential d) : IClassFixture<Differenti
         }
     }
 
+    /// <summary>Records what a Tern primary would send its replicas.</summary>
+    private sealed class RecordingSink : Tern.Server.Commands.IPropagationSink
+    {
+        public readonly List<string> Commands = [];
+
+        public void Append(int db, ReadOnlySpan<byte> resp, int commandCount)
+        {
+            lock (Commands) Commands.Add(Encoding.Latin1.GetString(resp).Replace("\r\n", " ").Trim());
+        }
+    }
+
+    [Fact]
+    public void PublishIsPropagatedWithoutDirtying()
+    {
+        d.Reset();
+        var sink = new RecordingSink();
+        d.Tern.Server.PropagationSink = sink;
+        try
+        {
+            var c = d.TernClient;
+            string Changes() => c.Call("INFO", "persistence").Text!.Split("\r\n").First(l => l.StartsWith("rdb_changes_since_last_save:"));
+            var before = Changes();
+            c.Call("PUBLISH", "ch", "m");
+            c.Call("SPUBLISH", "sch", "m");
+            c.Call("MULTI");
+            c.Call("PUBLISH", "ch", "x");
+            c.Call("EXEC");
+            Assert.Equal(before, Changes());
+            Assert.Equal([
+                "*3 $7 PUBLISH $2 ch $1 m",
+                "*3 $8 SPUBLISH $3 sch $1 m",
+                "*1 $5 MULTI",
+                "*3 $7 PUBLISH $2 ch $1 x",
+                "*1 $4 EXEC",
+            ], sink.Commands);
+        }
+        finally
+        {
+            d.Tern.Server.PropagationSink = null;
+        }
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
