@@ -261,6 +261,37 @@ public sealed class PubSubFamilyTests(Differential d) : IClassFixture<Differenti
         }
     }
 
+    [Fact]
+    public void SlowSubscriberIsClosed()
+    {
+        d.Reset();
+        using var pub = new Pair(d);
+        pub.Same("CONFIG", "SET", "client-output-buffer-limit", "pubsub 1048576 0 0");
+        try
+        {
+            foreach (var (port, publisher) in new[] { (d.Redis.Port, pub.R), (d.Tern.Port, pub.T) })
+            {
+                // A subscriber that never reads: once the socket buffers are full, messages pile up in the
+                // server until the hard limit closes the connection.
+                using var sub = new RespClient(port);
+                sub.Call("SUBSCRIBE", "slow");
+                var payload = new string('m', 10_000);
+                int sent = 0;
+                while (publisher.Call("PUBSUB", "NUMSUB", "slow").Items![1].Integer == 1)
+                {
+                    Assert.True(sent < 100_000, "subscriber never closed");
+                    publisher.Call("PUBLISH", "slow", payload);
+                    sent++;
+                }
+                Assert.True(sent > 10);
+            }
+        }
+        finally
+        {
+            pub.Same("CONFIG", "SET", "client-output-buffer-limit", "pubsub 33554432 8388608 60");
+        }
+    }
+
     /// <summary>Records what a Tern primary would send its replicas.</summary>
     private sealed class RecordingSink : Tern.Server.Commands.IPropagationSink
     {
