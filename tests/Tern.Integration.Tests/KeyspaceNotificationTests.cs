@@ -103,6 +103,14 @@ public sealed class KeyspaceNotificationTests(Differential d) : IClassFixture<Di
         SET r3 v
         RENAMENX r2 r3
         RENAMENX r2 r4
+        SET r5 v EX 100
+        RENAME r5 r3
+        RENAME nosuch r3
+        HSET wt f v
+        SET wt v GET
+        INCR wt
+        APPEND wt x
+        GETDEL wt
         SET mv v
         MOVE mv 1
         SET mv v2

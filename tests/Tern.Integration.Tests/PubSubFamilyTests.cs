@@ -121,6 +121,13 @@ public sealed class PubSubFamilyTests(Differential d) : IClassFixture<Differenti
             c.Same("GET", "k");
             c.Same(2, "PUBLISH", "self" + resp, "me");
             Assert.Contains(" sub=1 ", c.T.Call("CLIENT", "INFO").Text!);
+            // Pushes ignore CLIENT REPLY OFF: only the message arrives.
+            c.R.Send("CLIENT", "REPLY", "OFF");
+            c.T.Send("CLIENT", "REPLY", "OFF");
+            c.R.Send("PUBLISH", "self" + resp, "quiet");
+            c.T.Send("PUBLISH", "self" + resp, "quiet");
+            c.Expect(1);
+            c.Same("CLIENT", "REPLY", "ON");
             c.R.Call("CLIENT", "INFO");
         }
         else

@@ -216,7 +216,8 @@ public sealed class PubSubRegistry
     /// Delivers a message as Redis's pubsubPublishMessage: to the channel's subscribers ("message"/"smessage"),
     /// then, unless sharded, to every matching pattern's subscribers ("pmessage"). A message to
     /// <paramref name="self"/> goes into <paramref name="selfReply"/>, before the command's own reply, as in
-    /// Redis; others get it through <see cref="Connection.Push"/>. Returns the number of receivers.
+    /// Redis; others get it through <see cref="Connection.Push"/>. Returns the number of receivers. Under CLIENT
+    /// REPLY OFF/SKIP the own message is pushed instead, as Redis delivers pushes whatever the reply mode.
     /// </summary>
     public int Publish(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool shard, Client? self = null, ReplyWriter? selfReply = null)
     {
@@ -232,7 +233,7 @@ public sealed class PubSubRegistry
                 foreach (var c in clients)
                 {
                     receivers++;
-                    if (c == self && selfReply != null)
+                    if (c == self && selfReply != null && c.ReplyMode == ReplyMode.On)
                     {
                         WriteMessage(selfReply, selfReply.Protocol, kind, default, channel, message, false);
                         continue;
@@ -254,7 +255,7 @@ public sealed class PubSubRegistry
             foreach (var c in clients)
             {
                 receivers++;
-                if (c == self && selfReply != null)
+                if (c == self && selfReply != null && c.ReplyMode == ReplyMode.On)
                 {
                     WriteMessage(selfReply, selfReply.Protocol, "pmessage"u8, p.Name, channel, message, true);
                     continue;
