@@ -135,6 +135,12 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Keyspace.LfuDecayTime = Config.LfuDecayTime;
     }
 
+    void IKeyspaceEvents.OnAdded(int db, ReadOnlySpan<byte> key)
+    {
+        if ((Config.NotifyKeyspaceEvents & ServerConfig.Notify.New) != 0)
+            KeyspaceNotifier?.Publish(db, ServerConfig.Notify.New, "new"u8, key);
+    }
+
     void IKeyspaceEvents.OnExpired(int db, ReadOnlySpan<byte> key)
     {
         if ((Config.NotifyKeyspaceEvents & ServerConfig.Notify.Expired) != 0)

@@ -186,6 +186,36 @@ public sealed class KeyspaceNotificationTests(Differential d) : IClassFixture<Di
         SET b 2
         """, expectEvents: flags is not ("" or "Kx" or "A"));
 
+    [Theory]
+    [InlineData("KEn")]
+    [InlineData("En")]
+    [InlineData("KEAn")]
+    public void NewKeyEvents(string flags) => Compare(flags, """
+        SET a 1
+        SET a 2
+        SETNX a 3
+        MSET b 1 c 2
+        APPEND d x
+        INCR e
+        INCRBYFLOAT f 1
+        SETRANGE g 2 x
+        SETBIT h 3 1
+        BITFIELD i SET u8 0 1
+        BITOP OR j a b
+        PFADD k x
+        PFMERGE l k
+        RENAME a m
+        COPY m n
+        COPY m n DB 1
+        MOVE m 2
+        HSET o f v
+        SADD p x
+        SMOVE p q x
+        SUNIONSTORE r q
+        GETSET s v
+        SET t v GET
+        """);
+
     [Fact]
     public void ExpiredEvents() => Compare("KEA", """
         SET lazy v
