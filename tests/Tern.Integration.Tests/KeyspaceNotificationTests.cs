@@ -220,13 +220,54 @@ public sealed class KeyspaceNotificationTests(Differential d) : IClassFixture<Di
     public void ExpiredEvents() => Compare("KEA", """
         SET lazy v
         PEXPIRE lazy 1
-        SET other v
         """, () =>
     {
         // The key expires (lazily on EXISTS, or by the active cycle): one "expired" event on each side.
         Wait.Until(() => d.RedisClient.Call("EXISTS", "lazy").Integer == 0, "redis expires");
         Wait.Until(() => d.TernClient.Call("EXISTS", "lazy").Integer == 0, "tern expires");
     });
+
+    [Fact]
+    public void OwnEventsPrecedeTheReply()
+    {
+        // A RESP3 client subscribed to events of its own writes gets each push before the command's reply.
+        d.Reset();
+        d.Same("CONFIG", "SET", "notify-keyspace-events", "KEA");
+        using var r = new RespClient(d.Redis.Port);
+        using var t = new RespClient(d.Tern.Port);
+        try
+        {
+            r.Call("HELLO", "3");
+            t.Call("HELLO", "3");
+            Assert.Equal(r.Call("PSUBSCRIBE", "__key*__:*").ToString(), t.Call("PSUBSCRIBE", "__key*__:*").ToString());
+            foreach (var (cmd, replies) in new (object[], int)[]
+            {
+                (["SET", "k", "v"], 3),
+                (["APPEND", "k", "x"], 3),
+                (["EXPIRE", "k", "100"], 3),
+                (["SET", "k", "v", "EX", "100", "GET"], 5),
+                (["DEL", "k", "missing"], 3),
+                (["MSET", "a", "1", "b", "2"], 5),
+                (["INCR", "a"], 3),
+                (["PEXPIRE", "a", "100000"], 3),
+                (["PERSIST", "a"], 3),
+                (["RENAME", "a", "c"], 5),
+                (["GETDEL", "c"], 3),
+                (["SETBIT", "bits", "1", "1"], 3),
+                (["PFADD", "hll", "x"], 3),
+                (["EXPIRE", "b", "-1"], 3),
+            })
+            {
+                r.Send(cmd);
+                t.Send(cmd);
+                for (int i = 0; i < replies; i++) Assert.Equal(r.Read().ToString(), t.Read().ToString());
+            }
+        }
+        finally
+        {
+            d.Same("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+    }
 
     [Fact]
     public void KeyspaceChannelOnlyGetsItsKeys()

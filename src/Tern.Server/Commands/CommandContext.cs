@@ -118,7 +118,7 @@ public sealed class CommandContext
     {
         int flags = Server.Config.NotifyKeyspaceEvents;
         if ((flags & notifyClass) == 0) return;
-        Server.KeyspaceNotifier?.Publish(Db, notifyClass, evt, key);
+        Server.KeyspaceNotifier?.Publish(Db, notifyClass, evt, key, this);
     }
 
     /// <summary>Looks a key up for reading: lazy expiry, hit/miss statistics, LRU touch.</summary>

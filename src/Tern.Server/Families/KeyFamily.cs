@@ -175,7 +175,6 @@ public static class KeyFamily
         // 0 means "no expiry" inside Tern; an absolute time of 0 ms is in the past and handled above, except on a
         // replica, where the smallest representable instant stands in for it.
         ctx.Keyspace.SetExpire(ctx.Db, key, when == 0 ? 1 : when);
-        ctx.Notify(ServerConfig.Notify.Generic, "expire"u8, key);
         ctx.Dirty++;
         // Propagate as PEXPIREAT with the absolute time, keeping the NX/XX/GT/LT options.
         p.Begin(ctx.ArgCount);
@@ -184,6 +183,8 @@ public static class KeyFamily
         p.Arg(when);
         for (int j = 3; j < ctx.ArgCount; j++) p.Arg(ctx.Arg(j));
         ctx.Reply.Integer(1);
+        // After the reply, as Redis (a RESP3 client subscribed to its own events sees :1 first).
+        ctx.Notify(ServerConfig.Notify.Generic, "expire"u8, key);
     }
 
     // PERSIST key

@@ -11,16 +11,19 @@ namespace Tern.Server.Network;
 /// </summary>
 public sealed class KeyspaceNotifier(TernServer server) : IKeyspaceNotifier
 {
-    public void Publish(int db, int notifyClass, ReadOnlySpan<byte> evt, ReadOnlySpan<byte> key)
+    public void Publish(int db, int notifyClass, ReadOnlySpan<byte> evt, ReadOnlySpan<byte> key) =>
+        Publish(db, notifyClass, evt, key, null);
+
+    public void Publish(int db, int notifyClass, ReadOnlySpan<byte> evt, ReadOnlySpan<byte> key, CommandContext? origin)
     {
         int flags = server.Config.NotifyKeyspaceEvents;
         if ((flags & notifyClass) == 0) return;
         var pubsub = server.PubSub;
-        if ((flags & ServerConfig.Notify.Keyspace) != 0) Send(pubsub, "__keyspace@"u8, db, key, evt);
-        if ((flags & ServerConfig.Notify.Keyevent) != 0) Send(pubsub, "__keyevent@"u8, db, evt, key);
+        if ((flags & ServerConfig.Notify.Keyspace) != 0) Send(pubsub, "__keyspace@"u8, db, key, evt, origin);
+        if ((flags & ServerConfig.Notify.Keyevent) != 0) Send(pubsub, "__keyevent@"u8, db, evt, key, origin);
     }
 
-    private static void Send(PubSubRegistry pubsub, ReadOnlySpan<byte> prefix, int db, ReadOnlySpan<byte> suffix, ReadOnlySpan<byte> message)
+    private static void Send(PubSubRegistry pubsub, ReadOnlySpan<byte> prefix, int db, ReadOnlySpan<byte> suffix, ReadOnlySpan<byte> message, CommandContext? origin)
     {
         int len = prefix.Length + 11 + 3 + suffix.Length;
         byte[]? rented = null;
@@ -33,7 +36,7 @@ public sealed class KeyspaceNotifier(TernServer server) : IKeyspaceNotifier
         n += 3;
         suffix.CopyTo(buf[n..]);
         n += suffix.Length;
-        pubsub.Publish(buf[..n], message, shard: false);
+        pubsub.Publish(buf[..n], message, shard: false, origin?.Client, origin?.Reply);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }
 }
