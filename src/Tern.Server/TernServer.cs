@@ -30,6 +30,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         SlowLog = new SlowLog(this);
         Blocking = new Blocking.BlockingCoordinator(this);
         Listener = new Listener(this);
+        KeyspaceNotifier = new KeyspaceNotifier(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         ApplyEvictionConfig();
         Keyspace.ResetSharedClocks(Clock.UnixMs());
@@ -47,6 +48,9 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public Monitors Monitors { get; } = new();
     public Blocking.BlockingCoordinator Blocking { get; }
     public ClientRegistry Clients { get; } = new();
+
+    /// <summary>Channels, patterns and shard channels with their subscribers.</summary>
+    public PubSubRegistry PubSub { get; } = new();
     public Listener Listener { get; }
 
     /// <summary>40 hex characters, new at every start (INFO server run_id).</summary>
@@ -131,8 +135,16 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Keyspace.LfuDecayTime = Config.LfuDecayTime;
     }
 
+    void IKeyspaceEvents.OnAdded(int db, ReadOnlySpan<byte> key)
+    {
+        if ((Config.NotifyKeyspaceEvents & ServerConfig.Notify.New) != 0)
+            KeyspaceNotifier?.Publish(db, ServerConfig.Notify.New, "new"u8, key);
+    }
+
     void IKeyspaceEvents.OnExpired(int db, ReadOnlySpan<byte> key)
     {
+        if ((Config.NotifyKeyspaceEvents & ServerConfig.Notify.Expired) != 0)
+            KeyspaceNotifier?.Publish(db, ServerConfig.Notify.Expired, "expired"u8, key);
         // A primary tells its replicas about expiry with a DEL, as Redis 7.0 does (propagateDeletion).
         var sink = PropagationSink;
         if (sink == null) return;

@@ -579,7 +579,7 @@ public sealed class HashFamilyTests(Differential d) : IClassFixture<Differential
     public void PropagatedForms()
     {
         Fresh();
-        var sink = new RecordingSink();
+        var sink = new PropagationRecorder();
         d.Tern.Server.PropagationSink = sink;
         try
         {
@@ -797,48 +797,6 @@ public sealed class HashFamilyTests(Differential d) : IClassFixture<Differential
     }
 }
 
-/// <summary>Records propagated commands as space-joined argument lists.</summary>
-internal sealed class RecordingSink : IPropagationSink
-{
-    private readonly List<string> _commands = [];
-
-    public List<string> Commands
-    {
-        get
-        {
-            lock (_commands) return [.. _commands];
-        }
-    }
-
-    public void Append(int db, ReadOnlySpan<byte> resp, int commandCount)
-    {
-        var parsed = new List<string>();
-        int pos = 0;
-        while (pos < resp.Length)
-        {
-            int argc = ReadNumber(resp, ref pos, '*');
-            var args = new string[argc];
-            for (int i = 0; i < argc; i++)
-            {
-                int len = ReadNumber(resp, ref pos, '$');
-                args[i] = Encoding.Latin1.GetString(resp.Slice(pos, len));
-                pos += len + 2;
-            }
-            parsed.Add(string.Join(' ', args));
-        }
-        Assert.Equal(commandCount, parsed.Count);
-        lock (_commands) _commands.AddRange(parsed);
-    }
-
-    private static int ReadNumber(ReadOnlySpan<byte> s, ref int pos, char prefix)
-    {
-        Assert.Equal((byte)prefix, s[pos]);
-        int end = s[pos..].IndexOf((byte)'\r') + pos;
-        int n = int.Parse(Encoding.ASCII.GetString(s[(pos + 1)..end]));
-        pos = end + 2;
-        return n;
-    }
-}
 
 /// <summary>Records keyspace notifications as "event key".</summary>
 internal sealed class RecordingNotifier : IKeyspaceNotifier
@@ -1105,7 +1063,7 @@ public sealed class HashFieldExpiryTests : IDisposable
     [Fact]
     public void PropagationAndNotifications()
     {
-        var sink = new RecordingSink();
+        var sink = new PropagationRecorder();
         var events = new RecordingNotifier();
         _host.Server.PropagationSink = sink;
         _host.Server.KeyspaceNotifier = events;

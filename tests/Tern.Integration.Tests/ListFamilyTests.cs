@@ -647,32 +647,6 @@ public sealed class ListFamilyTests(Differential d) : IClassFixture<Differential
         Assert.Equal(results[1], results[3]);
     }
 
-    private sealed class Recorder : IPropagationSink
-    {
-        public readonly List<string> Commands = [];
-
-        public void Append(int db, ReadOnlySpan<byte> resp, int commandCount)
-        {
-            // Decode the RESP arrays of bulk strings into "ARG ARG ..." lines.
-            var s = Encoding.Latin1.GetString(resp);
-            int p = 0;
-            for (int c = 0; c < commandCount; c++)
-            {
-                int nl = s.IndexOf("\r\n", p, StringComparison.Ordinal);
-                int argc = int.Parse(s[(p + 1)..nl]);
-                p = nl + 2;
-                var parts = new List<string>();
-                for (int a = 0; a < argc; a++)
-                {
-                    nl = s.IndexOf("\r\n", p, StringComparison.Ordinal);
-                    int len = int.Parse(s[(p + 1)..nl]);
-                    parts.Add(s.Substring(nl + 2, len));
-                    p = nl + 2 + len + 2;
-                }
-                lock (Commands) Commands.Add(string.Join(' ', parts));
-            }
-        }
-    }
 
     /// <summary>What each list write sends to replicas, as Redis 7.0 propagates it.</summary>
     [Fact]
@@ -680,7 +654,7 @@ public sealed class ListFamilyTests(Differential d) : IClassFixture<Differential
     {
         d.Reset();
         var server = d.Tern.Server;
-        var rec = new Recorder();
+        var rec = new PropagationRecorder();
         server.PropagationSink = rec;
         try
         {
@@ -733,7 +707,7 @@ public sealed class ListFamilyTests(Differential d) : IClassFixture<Differential
             }, rec.Commands);
 
             // Served after blocking: the popped form, and for BLMOVE Redis's lower-case shared "left"/"right".
-            rec.Commands.Clear();
+            rec.Clear();
             using var w = d.Tern.Connect();
             ServedAfterBlocking(c, w, ["BLPOP", "q1", "0"], ["RPUSH", "q1", "v"]);
             ServedAfterBlocking(c, w, ["BRPOP", "q1", "0"], ["RPUSH", "q1", "v"]);

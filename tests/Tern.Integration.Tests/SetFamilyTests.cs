@@ -561,39 +561,12 @@ public sealed class SetFamilyTests(Differential d) : IClassFixture<Differential>
         return "";
     }
 
-    /// <summary>Records what a Tern primary would send its replicas.</summary>
-    private sealed class RecordingSink : IPropagationSink
-    {
-        public readonly List<string> Commands = [];
-
-        public void Append(int db, ReadOnlySpan<byte> resp, int commandCount)
-        {
-            // Split the RESP arrays into "ARG ARG ..." lines.
-            var s = Encoding.Latin1.GetString(resp);
-            int i = 0;
-            for (int c = 0; c < commandCount; c++)
-            {
-                int eol = s.IndexOf("\r\n", i, StringComparison.Ordinal);
-                int argc = int.Parse(s.AsSpan(i + 1, eol - i - 1));
-                i = eol + 2;
-                var parts = new List<string>();
-                for (int a = 0; a < argc; a++)
-                {
-                    eol = s.IndexOf("\r\n", i, StringComparison.Ordinal);
-                    int len = int.Parse(s.AsSpan(i + 1, eol - i - 1));
-                    parts.Add(s.Substring(eol + 2, len));
-                    i = eol + 2 + len + 2;
-                }
-                lock (Commands) Commands.Add(string.Join(' ', parts));
-            }
-        }
-    }
 
     [Fact]
     public void PropagatedForms()
     {
         d.Reset();
-        var sink = new RecordingSink();
+        var sink = new PropagationRecorder();
         var server = d.Tern.Server;
         server.PropagationSink = sink;
         try
@@ -608,7 +581,7 @@ public sealed class SetFamilyTests(Differential d) : IClassFixture<Differential>
             c.Call("SUNIONSTORE", "d", "s", "t");
             Assert.Equal(["SADD s 1 2 3", "SREM s 3", "SMOVE s t 2", "SUNIONSTORE d s t"], sink.Commands);
 
-            sink.Commands.Clear();
+            sink.Clear();
             var popped = c.Call("SPOP", "d").Text!;
             Assert.Equal([$"SREM d {popped}"], sink.Commands);
 
@@ -617,15 +590,15 @@ public sealed class SetFamilyTests(Differential d) : IClassFixture<Differential>
             foreach (int count in new[] { 2, 8 })
             {
                 c.Call("SADD", "p", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
-                sink.Commands.Clear();
+                sink.Clear();
                 var reply = Members(c.Call("SPOP", "p", count));
                 Assert.Equal(reply.Select(m => "SREM p " + m).ToList(), sink.Commands);
             }
             // ... and a DEL when it takes everything.
-            sink.Commands.Clear();
+            sink.Clear();
             c.Call("SPOP", "p", 100);
             Assert.Equal(["DEL p"], sink.Commands);
-            sink.Commands.Clear();
+            sink.Clear();
             c.Call("SPOP", "nokey", 3);
             c.Call("SPOP", "nokey");
             c.Call("SRANDMEMBER", "t", 3);

@@ -932,31 +932,6 @@ public sealed class SortedSetFamilyTests(Differential d) : IClassFixture<Differe
         d.Same("DEBUG", "DIGEST");
     }
 
-    private sealed class Recorder : IPropagationSink
-    {
-        public readonly List<string> Commands = [];
-
-        public void Append(int db, ReadOnlySpan<byte> resp, int commandCount)
-        {
-            var s = Encoding.Latin1.GetString(resp);
-            int p = 0;
-            for (int c = 0; c < commandCount; c++)
-            {
-                int nl = s.IndexOf("\r\n", p, StringComparison.Ordinal);
-                int argc = int.Parse(s[(p + 1)..nl], CultureInfo.InvariantCulture);
-                p = nl + 2;
-                var parts = new List<string>();
-                for (int a = 0; a < argc; a++)
-                {
-                    nl = s.IndexOf("\r\n", p, StringComparison.Ordinal);
-                    int len = int.Parse(s[(p + 1)..nl], CultureInfo.InvariantCulture);
-                    parts.Add(s.Substring(nl + 2, len));
-                    p = nl + 2 + len + 2;
-                }
-                lock (Commands) Commands.Add(string.Join(' ', parts));
-            }
-        }
-    }
 
     /// <summary>What each sorted set write sends to replicas, as Redis 7.0 propagates it.</summary>
     [Fact]
@@ -964,7 +939,7 @@ public sealed class SortedSetFamilyTests(Differential d) : IClassFixture<Differe
     {
         Reset();
         var server = d.Tern.Server;
-        var rec = new Recorder();
+        var rec = new PropagationRecorder();
         server.PropagationSink = rec;
         try
         {

@@ -42,6 +42,10 @@ public sealed class CommandContext
         if (argIndex < 64) ModifiedArgs |= 1UL << argIndex;
     }
 
+    /// <summary>Propagate this command even though it changed no data (PUBLISH, an empty FLUSHDB), as Redis's
+    /// forceCommandPropagation.</summary>
+    public bool ForcePropagate { get; set; }
+
     /// <summary>Changes the command made (Redis's server.dirty delta); non-zero means propagate.</summary>
     public long Dirty { get; set; }
 
@@ -95,11 +99,12 @@ public sealed class CommandContext
         Server.Blocking.Block(this, keyArgs, deadlineMs, timeoutReply);
     }
 
-    /// <summary>Called when the connection closes: releases WATCHes.</summary>
+    /// <summary>Called when the connection closes: releases WATCHes and Pub/Sub subscriptions.</summary>
     public void OnDisconnect()
     {
         Transaction.ClearQueue();
         Transaction.Unwatch(Keyspace);
+        Server.PubSub.UnsubscribeAll(Client);
     }
 
     public int ArgCount => Args.Count;
@@ -137,7 +142,7 @@ public sealed class CommandContext
     {
         int flags = Server.Config.NotifyKeyspaceEvents;
         if ((flags & notifyClass) == 0) return;
-        Server.KeyspaceNotifier?.Publish(Db, notifyClass, evt, key);
+        Server.KeyspaceNotifier?.Publish(Db, notifyClass, evt, key, this);
     }
 
     /// <summary>Looks a key up for reading: lazy expiry, hit/miss statistics, LRU touch.</summary>

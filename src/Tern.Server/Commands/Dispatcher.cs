@@ -153,6 +153,7 @@ public sealed class Dispatcher
         ctx.Command = cmd;
         ctx.Now = Clock.UnixMs();
         ctx.Dirty = 0;
+        ctx.ForcePropagate = false;
         ctx.ModifiedArgs = 0;
         ctx.ErrorReplies = 0;
         ctx.Propagation.Clear();
@@ -164,7 +165,7 @@ public sealed class Dispatcher
             else
             {
                 cmd.Handler!(ctx);
-                if (ctx.Dirty != 0) Propagate(ctx);
+                if (ctx.Dirty != 0 || ctx.ForcePropagate) Propagate(ctx);
             }
         }
         catch (Exception e)
@@ -203,7 +204,7 @@ public sealed class Dispatcher
         try
         {
             cmd.Handler!(ctx);
-            if (ctx.Dirty != 0) Propagate(ctx);
+            if (ctx.Dirty != 0 || ctx.ForcePropagate) Propagate(ctx);
         }
         finally
         {
@@ -235,6 +236,7 @@ public sealed class Dispatcher
             {
                 cmd.Handler!(ctx);
                 if (ctx.Dirty != 0) AfterWrite(ctx, positions);
+                else if (ctx.ForcePropagate) Propagate(ctx);
             }
             finally
             {
@@ -247,6 +249,7 @@ public sealed class Dispatcher
         {
             cmd.Handler!(ctx);
             if (ctx.Dirty != 0) AfterWrite(ctx, positions);
+                else if (ctx.ForcePropagate) Propagate(ctx);
         }
         finally
         {

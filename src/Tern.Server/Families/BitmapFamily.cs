@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using Tern.Protocol;
 using Tern.Server.Commands;
+using Tern.Server.Configuration;
 using Tern.Server.Storage;
 
 namespace Tern.Server.Families;
@@ -121,6 +122,7 @@ public static class BitmapFamily
         if (dirty || old != on)
         {
             v[byteIndex] = (byte)((v[byteIndex] & ~(1 << bit)) | ((int)on << bit));
+            ctx.Notify(ServerConfig.Notify.String, "setbit"u8, ctx.Arg(1));
             ctx.Dirty++;
         }
         ctx.Reply.Integer(old);
@@ -431,7 +433,11 @@ public static class BitmapFamily
             var dest = ctx.Arg(2);
             if (maxLen == 0)
             {
-                if (ctx.Keyspace.Delete(ctx.Db, dest, ctx.Now)) ctx.Dirty++;
+                if (ctx.Keyspace.Delete(ctx.Db, dest, ctx.Now))
+                {
+                    ctx.Notify(ServerConfig.Notify.Generic, "del"u8, dest);
+                    ctx.Dirty++;
+                }
                 ctx.Reply.Integer(0);
                 return;
             }
@@ -459,6 +465,7 @@ public static class BitmapFamily
             }
             // setKey: the destination loses any TTL.
             ctx.Keyspace.Set(ctx.Db, result);
+            ctx.Notify(ServerConfig.Notify.String, "set"u8, dest);
             ctx.Dirty++;
             ctx.Reply.Integer(maxLen);
         }
@@ -780,6 +787,7 @@ public static class BitmapFamily
                 }
             }
             // Like Redis, a key created or padded by operations that all failed is not counted as a change.
+            if (changes != 0) ctx.Notify(ServerConfig.Notify.String, "setbit"u8, ctx.Arg(1));
             ctx.Dirty += changes;
         }
         finally

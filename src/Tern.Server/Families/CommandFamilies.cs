@@ -21,5 +21,6 @@ public static class CommandFamilies
         ListFamily.Register(t);
         SortedSetFamily.Register(t);
         GeoFamily.Register(t);
+        PubSubFamily.Register(t);
     }
 }

@@ -225,6 +225,7 @@ public static class ConnectionFamily
         }
         if (c.IsMonitor && c.Connection != null) ctx.Server.Monitors.Remove(c.Connection);
         c.IsMonitor = false;
+        ctx.Server.PubSub.UnsubscribeAll(c);
         c.Db = 0;
         SetProtocol(ctx, 2);
         c.Authenticated = ctx.Server.Config.RequirePass.Length == 0;

@@ -1,4 +1,5 @@
 using Tern.Server.Commands;
+using Tern.Server.Configuration;
 using Tern.Server.Storage;
 
 namespace Tern.Server.Families;
@@ -80,6 +81,7 @@ public static class HyperLogLogFamily
                 for (int j = 2; j < ctx.ArgCount; j++)
                     if (HyperLogLog.DenseAdd(regs, ctx.Arg(j))) updated++;
                 if (updated != 0) HyperLogLog.InvalidateCache(value);
+                if (updated != 0) ctx.Notify(ServerConfig.Notify.String, "pfadd"u8, key);
                 ctx.Dirty += updated;
                 ctx.Reply.Integer(updated != 0 ? 1 : 0);
                 return;
@@ -115,6 +117,7 @@ public static class HyperLogLogFamily
             ctx.Error(Errors.CorruptedHll);
             return;
         }
+        if (updated != 0) ctx.Notify(ServerConfig.Notify.String, "pfadd"u8, key);
         ctx.Dirty += updated;
         ctx.Reply.Integer(updated != 0 ? 1 : 0);
     }
@@ -207,6 +210,7 @@ public static class HyperLogLogFamily
             if (max[j] != 0) buf.Set(j, max[j], maxBytes);
         HyperLogLog.InvalidateCache(buf.Span);
         Store(ctx, key, dest, buf.Span);
+        ctx.Notify(ServerConfig.Notify.String, "pfadd"u8, key);
         ctx.Dirty++;
         ctx.Reply.Ok();
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using Tern.Protocol;
 using Tern.Server.Commands;
+using Tern.Server.Configuration;
 using Tern.Server.Storage;
 
 namespace Tern.Server.Families;
@@ -18,7 +19,11 @@ public static class KeyFamily
     {
         long n = 0;
         for (int i = 1; i < ctx.ArgCount; i++)
-            if (ctx.Keyspace.Delete(ctx.Db, ctx.Arg(i), ctx.Now)) n++;
+        {
+            if (!ctx.Keyspace.Delete(ctx.Db, ctx.Arg(i), ctx.Now)) continue;
+            n++;
+            ctx.Notify(ServerConfig.Notify.Generic, "del"u8, ctx.Arg(i));
+        }
         ctx.Dirty += n;
         ctx.Reply.Integer(n);
     }
@@ -159,6 +164,7 @@ public static class KeyFamily
         {
             // Already in the past: the key goes now, and replicas are told with a DEL.
             ctx.Keyspace.Delete(ctx.Db, key, ctx.Now);
+            ctx.Notify(ServerConfig.Notify.Generic, "del"u8, key);
             ctx.Dirty++;
             p.Begin(2);
             p.Arg("DEL"u8);
@@ -177,6 +183,8 @@ public static class KeyFamily
         p.Arg(when);
         for (int j = 3; j < ctx.ArgCount; j++) p.Arg(ctx.Arg(j));
         ctx.Reply.Integer(1);
+        // After the reply, as Redis (a RESP3 client subscribed to its own events sees :1 first).
+        ctx.Notify(ServerConfig.Notify.Generic, "expire"u8, key);
     }
 
     // PERSIST key
@@ -189,6 +197,7 @@ public static class KeyFamily
             return;
         }
         ctx.Keyspace.SetExpire(ctx.Db, ctx.Arg(1), 0);
+        ctx.Notify(ServerConfig.Notify.Generic, "persist"u8, ctx.Arg(1));
         ctx.Dirty++;
         ctx.Reply.Integer(1);
     }
@@ -218,9 +227,9 @@ public static class KeyFamily
         if (!FlushMode(ctx)) return;
         long removed = ctx.Keyspace.DbSize(ctx.Db);
         ctx.Keyspace.FlushDb(ctx.Db);
-        // Redis adds the keys removed to dirty and forces propagation even of an empty flush; the dispatcher
-        // propagates only when dirty, so an empty flush counts one.
-        ctx.Dirty += Math.Max(removed, 1);
+        // Redis adds the keys removed to dirty and forces propagation even of an empty flush.
+        ctx.Dirty += removed;
+        ctx.ForcePropagate = true;
         ctx.Reply.Ok();
     }
 
@@ -234,7 +243,8 @@ public static class KeyFamily
             removed += ctx.Keyspace.DbSize(db);
             ctx.Keyspace.FlushDb(db);
         }
-        ctx.Dirty += Math.Max(removed, 1);
+        ctx.Dirty += removed;
+        ctx.ForcePropagate = true;
         ctx.Reply.Ok();
     }
 
@@ -341,6 +351,8 @@ public static class KeyFamily
             ks.Add(ctx.Db, so);
         }
         else ks.Add(ctx.Db, Entry.Rekey(o, dst, expire));
+        ctx.Notify(ServerConfig.Notify.Generic, "rename_from"u8, src);
+        ctx.Notify(ServerConfig.Notify.Generic, "rename_to"u8, dst);
         ctx.Dirty++;
         if (nx) ctx.Reply.Integer(1);
         else ctx.Reply.Ok();
@@ -371,6 +383,8 @@ public static class KeyFamily
         // The same object changes tables; both live in this key's shard, whose lock the dispatcher holds.
         ks.Delete(ctx.Db, key, ctx.Now);
         ks.Add(dst, o);
+        ctx.Notify(ServerConfig.Notify.Generic, "move_from"u8, key);
+        ctx.Server.KeyspaceNotifier?.Publish(dst, ServerConfig.Notify.Generic, "move_to"u8, key);
         ctx.Dirty++;
         ctx.Reply.Integer(1);
     }
@@ -440,6 +454,7 @@ public static class KeyFamily
         }
         if (delete) ks.Delete(dstDb, newKey, ctx.Now);
         ks.Add(dstDb, copy);
+        ctx.Server.KeyspaceNotifier?.Publish(dstDb, ServerConfig.Notify.Generic, "copy_to"u8, newKey);
         ctx.Dirty++;
         ctx.Reply.Integer(1);
     }

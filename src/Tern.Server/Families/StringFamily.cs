@@ -1,5 +1,6 @@
 using Tern.Protocol;
 using Tern.Server.Commands;
+using Tern.Server.Configuration;
 using Tern.Server.Storage;
 
 namespace Tern.Server.Families;
@@ -110,6 +111,7 @@ public static partial class StringFamily
             // The common case: no options, no lookup needed before overwriting.
             ctx.Keyspace.SetString(ctx.Db, ctx.Arg(1), ctx.Arg(2), 0, false, ctx.Now);
             ctx.Dirty++;
+            ctx.Notify(ServerConfig.Notify.String, "set"u8, ctx.Arg(1));
             ctx.Reply.Ok();
             return;
         }
@@ -144,6 +146,8 @@ public static partial class StringFamily
         // Reply before storing: the stored array may reuse the old one.
         ctx.Keyspace.SetString(ctx.Db, key, value, expireAt, (flags & SetFlags.KeepTtl) != 0, ctx.Now);
         ctx.Dirty++;
+        ctx.Notify(ServerConfig.Notify.String, "set"u8, key);
+        if (expireAt != 0) ctx.Notify(ServerConfig.Notify.Generic, "expire"u8, key);
         if (!get) ctx.Reply.Ok();
         if (expireAt != 0)
         {
@@ -168,6 +172,7 @@ public static partial class StringFamily
         }
         ctx.Keyspace.SetString(ctx.Db, ctx.Arg(1), ctx.Arg(2), 0, false, ctx.Now);
         ctx.Dirty++;
+        ctx.Notify(ServerConfig.Notify.String, "set"u8, ctx.Arg(1));
         ctx.Reply.Integer(1);
     }
 
@@ -196,6 +201,7 @@ public static partial class StringFamily
         if (old is byte[] oa) ctx.Reply.Bulk(PackedString.Value(oa));
         else ctx.Reply.Null();
         ctx.Keyspace.SetString(ctx.Db, key, ctx.Arg(2), 0, false, ctx.Now);
+        ctx.Notify(ServerConfig.Notify.String, "set"u8, key);
         ctx.Dirty++;
         var p = ctx.Propagation;
         p.Begin(3);
@@ -221,6 +227,7 @@ public static partial class StringFamily
         }
         ctx.Reply.Bulk(PackedString.Value(a));
         ctx.Keyspace.Delete(ctx.Db, key, ctx.Now);
+        ctx.Notify(ServerConfig.Notify.Generic, "del"u8, key);
         ctx.Dirty++;
         var p = ctx.Propagation;
         p.Begin(2);
@@ -250,6 +257,7 @@ public static partial class StringFamily
         {
             // An expiry in the past deletes the key, propagated as DEL.
             ctx.Keyspace.Delete(ctx.Db, key, ctx.Now);
+            ctx.Notify(ServerConfig.Notify.Generic, "del"u8, key);
             ctx.Dirty++;
             p.Begin(2);
             p.Arg("DEL"u8);
@@ -258,6 +266,7 @@ public static partial class StringFamily
         else if (expireAt != 0)
         {
             ctx.Keyspace.SetExpire(ctx.Db, key, expireAt);
+            ctx.Notify(ServerConfig.Notify.Generic, "expire"u8, key);
             ctx.Dirty++;
             p.Begin(3);
             p.Arg("PEXPIREAT"u8);
@@ -267,6 +276,7 @@ public static partial class StringFamily
         else if ((flags & SetFlags.Persist) != 0 && PackedString.ExpireAt(a) != 0)
         {
             ctx.Keyspace.SetExpire(ctx.Db, key, 0);
+            ctx.Notify(ServerConfig.Notify.Generic, "persist"u8, key);
             ctx.Dirty++;
             p.Begin(2);
             p.Arg("PERSIST"u8);
@@ -295,7 +305,10 @@ public static partial class StringFamily
             return;
         }
         for (int i = 1; i < ctx.ArgCount; i += 2)
+        {
             ctx.Keyspace.SetString(ctx.Db, ctx.Arg(i), ctx.Arg(i + 1), 0, false, ctx.Now);
+            ctx.Notify(ServerConfig.Notify.String, "set"u8, ctx.Arg(i));
+        }
         ctx.Dirty += (ctx.ArgCount - 1) / 2;
         ctx.Reply.Ok();
     }
@@ -317,7 +330,10 @@ public static partial class StringFamily
             }
         }
         for (int i = 1; i < ctx.ArgCount; i += 2)
+        {
             ctx.Keyspace.SetString(ctx.Db, ctx.Arg(i), ctx.Arg(i + 1), 0, false, ctx.Now);
+            ctx.Notify(ServerConfig.Notify.String, "set"u8, ctx.Arg(i));
+        }
         ctx.Dirty += (ctx.ArgCount - 1) / 2;
         ctx.Reply.Integer(1);
     }
@@ -340,6 +356,7 @@ public static partial class StringFamily
         if (o == null)
         {
             ctx.Keyspace.SetString(ctx.Db, key, add, 0, false, ctx.Now);
+            ctx.Notify(ServerConfig.Notify.String, "append"u8, key);
             ctx.Dirty++;
             ctx.Reply.Integer(add.Length);
             return;
@@ -360,6 +377,7 @@ public static partial class StringFamily
         cur.CopyTo(combined);
         add.CopyTo(combined.AsSpan(cur.Length));
         ctx.Keyspace.Replace(ctx.Db, PackedString.Create(key, combined, PackedString.ExpireAt(a), PackedString.Lru(a), raw: true));
+        ctx.Notify(ServerConfig.Notify.String, "append"u8, key);
         ctx.Dirty++;
         ctx.Reply.Integer(total);
     }
@@ -424,6 +442,7 @@ public static partial class StringFamily
         Span<byte> digits = stackalloc byte[24];
         int n = RespNumber.Format(result, digits);
         ctx.Keyspace.SetString(ctx.Db, key, digits[..n], 0, keepTtl: true, ctx.Now);
+        ctx.Notify(ServerConfig.Notify.String, "incrby"u8, key);
         ctx.Dirty++;
         ctx.Reply.Integer(result);
     }
@@ -463,6 +482,7 @@ public static partial class StringFamily
         Span<byte> text = result.FormatLengthBound <= 64 ? stackalloc byte[64] : new byte[LongDouble.MaxChars];
         int n = result.FormatHuman(text);
         ctx.Keyspace.SetString(ctx.Db, key, text[..n], 0, keepTtl: true, ctx.Now);
+        ctx.Notify(ServerConfig.Notify.String, "incrbyfloat"u8, key);
         ctx.Dirty++;
         ctx.Reply.Bulk(text[..n]);
         // Replicas get the result, never the increment, so float formatting cannot make them drift.
@@ -512,6 +532,7 @@ public static partial class StringFamily
         value.CopyTo(buf.AsSpan((int)offset));
         long exp = o is byte[] b ? PackedString.ExpireAt(b) : 0;
         ctx.Keyspace.Set(ctx.Db, PackedString.Create(key, buf, exp, (uint)(ctx.Now / 1000) & LruClock.Max, raw: true));
+        ctx.Notify(ServerConfig.Notify.String, "setrange"u8, key);
         ctx.Dirty++;
         ctx.Reply.Integer(newLen);
     }

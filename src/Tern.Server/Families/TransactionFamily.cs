@@ -115,6 +115,7 @@ public static class TransactionFamily
             ctx.Command = execCmd;
             // The queued commands propagated themselves; EXEC itself must not be propagated again.
             ctx.Dirty = 0;
+            ctx.ForcePropagate = false;
             ctx.ErrorReplies = 0;
             if (all) keyspace.UnlockAll();
             else

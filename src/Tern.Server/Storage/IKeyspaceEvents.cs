@@ -5,4 +5,7 @@ public interface IKeyspaceEvents
 {
     /// <summary>A key expired (lazily or by the active cycle) and was deleted.</summary>
     void OnExpired(int db, ReadOnlySpan<byte> key);
+
+    /// <summary>A key was created (Redis's dbAdd): the "new" keyspace notification.</summary>
+    void OnAdded(int db, ReadOnlySpan<byte> key);
 }

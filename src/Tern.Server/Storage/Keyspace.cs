@@ -269,6 +269,7 @@ public sealed class Keyspace
         }
         var created = PackedString.Create(key, value, expireAt, lru, raw);
         table.Insert((uint)h, created);
+        Events?.OnAdded(db, key);
         return created;
     }
 
@@ -305,7 +306,11 @@ public sealed class Keyspace
         var table = shard.Db(db);
         int slot = table.Find(key, (uint)h);
         if (slot >= 0) table.Replace(slot, obj);
-        else table.Insert((uint)h, obj);
+        else
+        {
+            table.Insert((uint)h, obj);
+            Events?.OnAdded(db, key);
+        }
     }
 
     /// <summary>Adds an object whose key is known to be absent.</summary>
@@ -314,6 +319,7 @@ public sealed class Keyspace
         var key = Entry.Key(obj);
         ulong h = Hash(key);
         _shards[ShardIndex(h)].Db(db).Insert((uint)h, obj);
+        Events?.OnAdded(db, key);
     }
 
     /// <summary>Replaces the object under an existing key (same key bytes).</summary>
@@ -324,7 +330,11 @@ public sealed class Keyspace
         var table = _shards[ShardIndex(h)].Db(db);
         int slot = table.Find(key, (uint)h);
         if (slot >= 0) table.Replace(slot, obj);
-        else table.Insert((uint)h, obj);
+        else
+        {
+            table.Insert((uint)h, obj);
+            Events?.OnAdded(db, key);
+        }
     }
 
     /// <summary>Deletes a key (live or not yet reaped); true if it existed and was live.</summary>
