@@ -18,5 +18,6 @@ public static class CommandFamilies
         HashFamily.Register(t);
         SetFamily.Register(t);
         SortFamily.Register(t);
+        StreamFamily.Register(t);
     }
 }

@@ -56,7 +56,7 @@ public static class Digest
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
-        if (o is not byte[] && o is not HashValue && o is not SetValue) return false;
+        if (o is not byte[] && o is not HashValue && o is not SetValue && o is not StreamValue) return false;
         Span<byte> type = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(Entry.Kind(o)));
         Mix(digest, type);
@@ -80,6 +80,18 @@ public static class Digest
                     Mix(pair, f.Field);
                     Mix(pair, f.Value);
                     Xor(digest, pair);
+                }
+                break;
+            case StreamValue st:
+                // Entries in ID order, each as "ms.seq" then its fields and values (groups are not digested).
+                Span<byte> idText = stackalloc byte[44];
+                foreach (var e in st.Range(StreamId.Min, StreamId.Max, false))
+                {
+                    e.Id.Ms.TryFormat(idText, out int a);
+                    idText[a++] = (byte)'.';
+                    e.Id.Seq.TryFormat(idText[a..], out int b);
+                    Mix(digest, idText[..(a + b)]);
+                    foreach (var x in e.FieldValues) Mix(digest, x);
                 }
                 break;
         }
