@@ -89,6 +89,9 @@ public sealed class BlockingCoordinator
             Volatile.Write(ref bc.WakePending, 1);
             return false;
         }
+        // Being served right now: by this thread when a served command (XREADGROUP) itself wrote the key and
+        // serves its waiters again from inside; skip it rather than pick it up forever.
+        if (was == BlockedClient.Serving) return false;
         if (was != BlockedClient.Waiting) return true;
         var ctx = bc.Context;
         int mark = ctx.Reply.Length;
