@@ -544,6 +544,89 @@ public sealed class StreamFamilyTests(Differential d) : IClassFixture<Differenti
     }
 
     [Fact]
+    public void RandomizedCommandsMatchRedis()
+    {
+        var rnd = new Random(20261128);
+        d.Reset();
+        var keys = new[] { "s1", "s2" };
+        var groups = new[] { "g1", "g2" };
+        var consumers = new[] { "c1", "c2", "c3" };
+        ulong next = 1;
+        string RandId() => $"{rnd.Next(0, (int)next + 3)}-{rnd.Next(0, 3)}";
+        string Range(bool lo) => rnd.Next(6) switch
+        {
+            0 => lo ? "-" : "+",
+            1 => "(" + RandId(),
+            _ => RandId(),
+        };
+        d.Same("CONFIG", "SET", "stream-node-max-entries", "5");
+        try
+        {
+            for (int i = 0; i < 1500; i++)
+            {
+                var k = keys[rnd.Next(keys.Length)];
+                var g = groups[rnd.Next(groups.Length)];
+                var c = consumers[rnd.Next(consumers.Length)];
+                object[] cmd = rnd.Next(16) switch
+                {
+                    0 or 1 or 2 => rnd.Next(4) == 0
+                        ? ["XADD", k, $"{next++}-*", "f" + rnd.Next(3), rnd.Next(100)]
+                        : ["XADD", k, $"{next}-{rnd.Next(1, 3)}", "f", next++, "g", rnd.Next(5)],
+                    3 => ["XADD", k, rnd.Next(2) == 0 ? "MAXLEN" : "MINID", rnd.Next(3) switch { 0 => "~", 1 => "=", _ => "=" },
+                        rnd.Next(2) == 0 ? rnd.Next(0, 30).ToString() : RandId(), $"{next++}-0", "x", "y"],
+                    4 => ["XDEL", k, RandId(), RandId()],
+                    5 => ["XTRIM", k, "MAXLEN", rnd.Next(2) == 0 ? "~" : "=", rnd.Next(0, 40)],
+                    6 => ["XRANGE", k, Range(true), Range(false), "COUNT", rnd.Next(0, 6)],
+                    7 => ["XREVRANGE", k, Range(false), Range(true)],
+                    8 => ["XLEN", k],
+                    9 => ["XGROUP", "CREATE", k, g, rnd.Next(2) == 0 ? "$" : RandId(), "MKSTREAM"],
+                    10 => ["XREADGROUP", "GROUP", g, c, "COUNT", rnd.Next(1, 4), "STREAMS", k, rnd.Next(3) == 0 ? "0" : ">"],
+                    11 => ["XACK", k, g, RandId(), RandId()],
+                    12 => ["XCLAIM", k, g, c, "0", RandId(), RandId(), "JUSTID"],
+                    13 => ["XAUTOCLAIM", k, g, c, "0", "0", "COUNT", rnd.Next(1, 4), "JUSTID"],
+                    14 => ["XPENDING", k, g],
+                    _ => ["XREAD", "COUNT", rnd.Next(1, 5), "STREAMS", k, RandId()],
+                };
+                d.Same(cmd);
+            }
+            foreach (var k in keys)
+            {
+                d.Same("XRANGE", k, "-", "+");
+                d.Same("XINFO", "STREAM", k);
+                d.Same("XINFO", "GROUPS", k);
+                foreach (var g in groups) d.Both("XPENDING", k, g);
+            }
+            d.Same("DEBUG", "DIGEST");
+        }
+        finally
+        {
+            d.Same("CONFIG", "SET", "stream-node-max-entries", "100");
+        }
+    }
+
+    [Fact]
+    public void KeyCommandsOnStreams()
+    {
+        d.Reset();
+        d.Script("""
+            XADD s 1-0 a b
+            XGROUP CREATE s g 0
+            XREADGROUP GROUP g c STREAMS s >
+            COPY s t
+            XINFO GROUPS t
+            XPENDING t g
+            XADD t 2-0 c d
+            XLEN s
+            XLEN t
+            RENAME t u
+            XRANGE u - +
+            TYPE u
+            OBJECT ENCODING u
+            DEBUG DIGEST-VALUE s u
+            """);
+    }
+
+    [Fact]
     public void DigestMatchesRedis()
     {
         d.Reset();

@@ -51,8 +51,7 @@ public static class StreamFamily
             acc = acc * 10 + d;
         }
         if (i == start || s.Length == 0) return false;
-        v = neg ? (ulong)(-(long)acc) : acc;
-        if (neg) v = unchecked(0UL - acc);
+        v = neg ? unchecked(0UL - acc) : acc;
         return true;
     }
 
