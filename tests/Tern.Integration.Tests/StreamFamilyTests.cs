@@ -627,6 +627,114 @@ public sealed class StreamFamilyTests(Differential d) : IClassFixture<Differenti
     }
 
     [Fact]
+    public void LargeAndIntegerValuesSplitNodesAsRedis()
+    {
+        d.Reset();
+        var sb = new StringBuilder();
+        for (int i = 1; i <= 120; i++)
+        {
+            string v = (i % 4) switch
+            {
+                0 => (i * 1234567).ToString(),
+                1 => new string('v', i * 40),
+                2 => "-" + i,
+                _ => new string('w', 70),
+            };
+            sb.Append($"XADD s {i}-0 {i % 5} {v} k{i % 2} 9223372036854775807\n");
+            if (i % 10 == 0) sb.Append("XINFO STREAM s\n");
+        }
+        sb.Append("XADD big 1-0 f " + new string('z', 5000) + "\nXADD big 2-0 f x\nXINFO STREAM big\n");
+        sb.Append("XTRIM s MAXLEN ~ 50\nXINFO STREAM s\nXDEL s 119-0 120-0\nXINFO STREAM s\n");
+        d.Script(sb.ToString());
+    }
+
+    [Fact]
+    public void XInfoStreamFullWithGroupsShape()
+    {
+        d.Reset();
+        foreach (var c in new[] { d.RedisClient, d.TernClient })
+        {
+            c.Call("XADD", "s", "1-0", "f", "v");
+            c.Call("XADD", "s", "2-0", "f", "v");
+            c.Call("XGROUP", "CREATE", "s", "g", "0");
+            c.Call("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">");
+        }
+        var (r, t) = d.Both("XINFO", "STREAM", "s", "FULL");
+        // Everything but the delivery and seen times.
+        string Mask(RespReply x) => System.Text.RegularExpressions.Regex.Replace(x.ToString(), @":1\d{12}\r\n", ":T\r\n");
+        Assert.Equal(Mask(r), Mask(t));
+    }
+
+    private sealed class EventRecorder : IKeyspaceNotifier
+    {
+        public readonly List<string> Events = [];
+
+        public void Publish(int db, int notifyClass, ReadOnlySpan<byte> evt, ReadOnlySpan<byte> key)
+        {
+            lock (Events) Events.Add(Encoding.Latin1.GetString(evt) + " " + Encoding.Latin1.GetString(key));
+        }
+    }
+
+    private static void NotificationScript(RespClient admin)
+    {
+        admin.Call("XADD", "s", "MAXLEN", "1", "1-0", "f", "v");
+        admin.Call("XADD", "s", "MAXLEN", "1", "2-0", "f", "v");
+        admin.Call("XADD", "s", "NOMKSTREAM", "3-0", "f", "v");
+        admin.Call("XADD", "none", "NOMKSTREAM", "3-0", "f", "v");
+        admin.Call("XDEL", "s", "2-0");
+        admin.Call("XDEL", "s", "2-0");
+        admin.Call("XTRIM", "s", "MAXLEN", "0");
+        admin.Call("XGROUP", "CREATE", "s", "g", "0");
+        admin.Call("XGROUP", "CREATECONSUMER", "s", "g", "c");
+        admin.Call("XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">");
+        admin.Call("XGROUP", "SETID", "s", "g", "0");
+        admin.Call("XGROUP", "DELCONSUMER", "s", "g", "c");
+        admin.Call("XCLAIM", "s", "g", "z", "0", "1-0", "FORCE");
+        admin.Call("XGROUP", "DESTROY", "s", "g");
+        admin.Call("XSETID", "s", "99-0");
+        admin.Call("XADD", "e", "100-0", "end", "1");
+    }
+
+    [Fact]
+    public void KeyspaceNotifications()
+    {
+        d.Reset();
+        // Redis: keyevent messages on a subscribed connection.
+        var redis = new List<string>();
+        using (var admin = new RespClient(d.Redis.Port))
+        using (var sub = new RespClient(d.Redis.Port))
+        {
+            admin.Call("CONFIG", "SET", "notify-keyspace-events", "Etg");
+            sub.Call("PSUBSCRIBE", "__keyevent@0__:*");
+            NotificationScript(admin);
+            while (true)
+            {
+                var m = sub.Read();
+                var channel = m.Items![2].Text!;
+                redis.Add(channel[(channel.IndexOf(':') + 1)..] + " " + m.Items![3].Text);
+                if (m.Items![3].Text == "e") break;
+            }
+            admin.Call("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+        // Tern: what the notifier is handed.
+        var rec = new EventRecorder();
+        var previous = d.Tern.Server.KeyspaceNotifier;
+        d.Tern.Server.KeyspaceNotifier = rec;
+        try
+        {
+            using var admin = new RespClient(d.Tern.Port);
+            admin.Call("CONFIG", "SET", "notify-keyspace-events", "Etg");
+            NotificationScript(admin);
+            admin.Call("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+        finally
+        {
+            d.Tern.Server.KeyspaceNotifier = previous;
+        }
+        Assert.Equal(redis, rec.Events);
+    }
+
+    [Fact]
     public void DigestMatchesRedis()
     {
         d.Reset();
