@@ -118,8 +118,9 @@ public static class StreamFamily
     {
         r.ArrayHeader(2);
         ReplyId(r, e.Id);
-        r.ArrayHeader(e.FieldValues.Length);
-        foreach (var x in e.FieldValues) r.Bulk(x);
+        r.ArrayHeader(e.Items);
+        var items = e.GetReader();
+        while (items.Next(out var x)) r.Bulk(x);
     }
 
     private static void PropId(CommandContext ctx, StreamId id)

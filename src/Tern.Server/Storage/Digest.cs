@@ -91,7 +91,8 @@ public static class Digest
                     idText[a++] = (byte)'.';
                     e.Id.Seq.TryFormat(idText[a..], out int b);
                     Mix(digest, idText[..(a + b)]);
-                    foreach (var x in e.FieldValues) Mix(digest, x);
+                    var items = e.GetReader();
+                    while (items.Next(out var x)) Mix(digest, x);
                 }
                 break;
         }

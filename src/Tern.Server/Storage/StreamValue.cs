@@ -69,14 +69,111 @@ public readonly record struct StreamId(ulong Ms, ulong Seq) : IComparable<Stream
     public override string ToString() => $"{Ms}-{Seq}";
 }
 
-/// <summary>One entry of a stream: its ID, its field/value pairs (alternating) and Redis's deleted flag.</summary>
-public sealed class StreamEntry(StreamId id, byte[][] fieldValues, bool sameFields)
+/// <summary>
+/// One entry of a stream: its ID, Redis's deleted flag and its field/value pairs packed into one byte array
+/// (each item a 7-bit varint length and its bytes). An entry with its node's master fields stores only the values
+/// and reads the field names from the node, as Redis's SAMEFIELDS entries do. The data never changes once
+/// written, so copies share it.
+/// </summary>
+public sealed class StreamEntry
 {
-    public readonly StreamId Id = id;
-    public readonly byte[][] FieldValues = fieldValues;
-    /// <summary>Stored with the node's master fields (STREAM_ITEM_FLAG_SAMEFIELDS): only the values count in bytes.</summary>
-    public readonly bool SameFields = sameFields;
+    public StreamEntry(StreamId id, byte[] data, int items, byte[][]? masterFields)
+    {
+        Id = id;
+        Data = data;
+        Items = items;
+        MasterFields = masterFields;
+    }
+
+    public readonly StreamId Id;
+    /// <summary>The packed items: values only when <see cref="MasterFields"/> is set, else fields and values.</summary>
+    public readonly byte[] Data;
+    /// <summary>Fields plus values (twice the number of fields).</summary>
+    public readonly int Items;
+    /// <summary>The node's master fields when this entry has the same fields (STREAM_ITEM_FLAG_SAMEFIELDS).</summary>
+    public readonly byte[][]? MasterFields;
     public bool Deleted;
+
+    public bool SameFields => MasterFields != null;
+
+    /// <summary>Packs <paramref name="items"/> (fields at even indexes skipped when <paramref name="valuesOnly"/>).</summary>
+    public static byte[] Pack(byte[][] items, bool valuesOnly)
+    {
+        int size = 0;
+        for (int i = valuesOnly ? 1 : 0; i < items.Length; i += valuesOnly ? 2 : 1) size += VarintSize(items[i].Length) + items[i].Length;
+        var data = new byte[size];
+        int pos = 0;
+        for (int i = valuesOnly ? 1 : 0; i < items.Length; i += valuesOnly ? 2 : 1)
+        {
+            uint len = (uint)items[i].Length;
+            while (len >= 0x80)
+            {
+                data[pos++] = (byte)(len | 0x80);
+                len >>= 7;
+            }
+            data[pos++] = (byte)len;
+            items[i].CopyTo(data, pos);
+            pos += items[i].Length;
+        }
+        return data;
+    }
+
+    private static int VarintSize(int n)
+    {
+        int s = 1;
+        while (n >= 0x80)
+        {
+            n >>= 7;
+            s++;
+        }
+        return s;
+    }
+
+    public Reader GetReader() => new(this);
+
+    /// <summary>Reads the items in order: field, value, field, value ...</summary>
+    public ref struct Reader
+    {
+        private readonly StreamEntry _e;
+        private int _pos;
+        private int _index;
+
+        internal Reader(StreamEntry e)
+        {
+            _e = e;
+            _pos = 0;
+            _index = 0;
+        }
+
+        public bool Next(out ReadOnlySpan<byte> item)
+        {
+            if (_index >= _e.Items)
+            {
+                item = default;
+                return false;
+            }
+            var master = _e.MasterFields;
+            if (master != null && (_index & 1) == 0)
+            {
+                item = master[_index >> 1];
+                _index++;
+                return true;
+            }
+            var data = _e.Data;
+            int len = 0, shift = 0;
+            byte b;
+            do
+            {
+                b = data[_pos++];
+                len |= (b & 0x7F) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            item = data.AsSpan(_pos, len);
+            _pos += len;
+            _index++;
+            return true;
+        }
+    }
 }
 
 /// <summary>
@@ -329,7 +426,7 @@ public sealed class StreamValue : StoredObject
             bytes += Listpack.IntSize(nf * 2 + 4);
         }
         node.BodyBytes += bytes;
-        node.Entries.Add(new StreamEntry(id, fv, same));
+        node.Entries.Add(new StreamEntry(id, StreamEntry.Pack(fv, same), fv.Length, same ? node.MasterFields : null));
         node.Live++;
         Length++;
         LastId = id;
@@ -534,7 +631,7 @@ public sealed class StreamValue : StoredObject
         foreach (var n in Nodes)
         {
             var nn = new StreamNode(n.Master, n.MasterFields) { Live = n.Live, DeletedCount = n.DeletedCount, BodyBytes = n.BodyBytes };
-            foreach (var e in n.Entries) nn.Entries.Add(new StreamEntry(e.Id, e.FieldValues, e.SameFields) { Deleted = e.Deleted });
+            foreach (var e in n.Entries) nn.Entries.Add(new StreamEntry(e.Id, e.Data, e.Items, e.SameFields ? nn.MasterFields : null) { Deleted = e.Deleted });
             c.Nodes.Add(nn);
         }
         if (Groups != null)
