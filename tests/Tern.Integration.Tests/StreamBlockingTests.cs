@@ -177,6 +177,34 @@ public sealed class StreamBlockingTests(Differential d) : IClassFixture<Differen
     }
 
     [Fact]
+    public void DeletingOrOverwritingTheKeyUnblocksGroupReadersOnly()
+    {
+        foreach (var kill in new[] { new object[] { "DEL", "s" }, ["SET", "s", "x"] })
+        {
+            OnBoth(port =>
+            {
+                var got = new List<string>();
+                using var admin = new RespClient(port);
+                admin.Call("FLUSHALL");
+                admin.Call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
+                using var reader = new RespClient(port);
+                reader.Send("XREAD", "BLOCK", "0", "STREAMS", "s", "$");
+                WaitBlocked(admin, 1);
+                using var group = new RespClient(port);
+                group.Send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">");
+                WaitBlocked(admin, 2);
+                admin.Call(kill);
+                got.Add(Raw(group.Read()));
+                WaitBlocked(admin, 1);
+                admin.Call("DEL", "s");
+                admin.Call("XADD", "s", "1-0", "f", "v");
+                got.Add(Raw(reader.Read()));
+                return got;
+            });
+        }
+    }
+
+    [Fact]
     public void XReadGroupBlockTimesOutAndMultiDoesNotBlock()
     {
         OnBoth(port =>

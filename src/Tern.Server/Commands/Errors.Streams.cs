@@ -37,6 +37,9 @@ public static partial class Errors
     public static ReadOnlySpan<byte> StreamXAutoClaimMinIdle => "ERR Invalid min-idle-time argument for XAUTOCLAIM"u8;
     public static ReadOnlySpan<byte> StreamXAutoClaimCount => "ERR COUNT must be > 0"u8;
 
+    public static ReadOnlySpan<byte> StreamKeyGone => "UNBLOCKED the stream key no longer exists"u8;
+    public static ReadOnlySpan<byte> StreamBlockedGroupGone => "NOGROUP the consumer group this client was blocked on no longer exists"u8;
+
     public static string StreamNoGroupRead(ReadOnlySpan<byte> key, ReadOnlySpan<byte> group) =>
         $"NOGROUP No such key '{Latin(key)}' or consumer group '{Latin(group)}' in XREADGROUP with GROUP option";
 

@@ -675,6 +675,12 @@ public static class StreamFamily
             var idArg = ctx.Arg(streamsArg + streamsCount + k);
             var obj = ctx.LookupRead(key);
             var s = obj as StreamValue;
+            if (retry && xreadgroup && s == null)
+            {
+                // The key was deleted or overwritten with another type while XREADGROUP waited on it.
+                ctx.Error(Errors.StreamKeyGone);
+                return;
+            }
             if (obj != null && s == null)
             {
                 if (retry)
@@ -691,15 +697,9 @@ public static class StreamFamily
                 var g = s?.Group(groupName);
                 if (g == null)
                 {
-                    if (retry && s == null)
-                    {
-                        ctx.Block([], 0, TimeoutReply.NullArray);
-                        return;
-                    }
                     if (retry)
                     {
-                        BlockedIds.Remove(ctx);
-                        ctx.Error("NOGROUP the consumer group this client was blocked on no longer exists");
+                        ctx.Error(Errors.StreamBlockedGroupGone);
                         return;
                     }
                     ctx.Error(Errors.StreamNoGroupRead(key, groupName));
