@@ -89,9 +89,20 @@ public sealed class StreamBlockingTests(Differential d) : IClassFixture<Differen
             WaitBlocked(admin, 1);
             admin.Call("XDEL", "s", "5-0");
             admin.Call("XGROUP", "CREATE", "s", "g", "0");
+            admin.Call("XSETID", "s", "6-0");
             Assert.Equal(1, Blocked(admin));
             admin.Call("XADD", "s", "7-0", "x", "y");
             got.Add(Raw(a.Read()));
+            // A group reader: XGROUP SETID back to 0 does not serve it; the next XADD serves from the new ID.
+            using var b = new RespClient(port);
+            got.Add(Raw(b.Call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")));
+            b.Send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">");
+            WaitBlocked(admin, 1);
+            admin.Call("XGROUP", "SETID", "s", "g", "0");
+            admin.Call("XGROUP", "CREATECONSUMER", "s", "g", "other");
+            Assert.Equal(1, Blocked(admin));
+            admin.Call("XADD", "s", "9-0", "x", "w");
+            got.Add(Raw(b.Read()));
             return got;
         });
     }

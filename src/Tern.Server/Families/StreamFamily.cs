@@ -18,8 +18,21 @@ public static class StreamFamily
     /// <summary>Count used when a blocked XREAD without COUNT is served (XREAD_BLOCKED_DEFAULT_COUNT).</summary>
     private const long BlockedDefaultCount = 1000;
 
-    /// <summary>IDs a blocked XREAD resolved when it blocked ("$" is the last ID at that time).</summary>
-    private static readonly ConditionalWeakTable<CommandContext, StreamId[]> BlockedIds = [];
+    /// <summary>
+    /// What a blocked XREAD/XREADGROUP saw when it blocked: the IDs it resolved ("$" is the last ID at that time)
+    /// and each stream with its signal count, to tell signaled keys from other writes.
+    /// </summary>
+    private sealed class BlockState(StreamId[] ids, StreamValue?[] streams, long[] signals)
+    {
+        public readonly StreamId[] Ids = ids;
+        public readonly StreamValue?[] Streams = streams;
+        public readonly long[] Signals = signals;
+
+        public bool Signaled(int k, StreamValue? now) =>
+            now != null && (k >= Streams.Length || now != Streams[k] || now.Signals != Signals[k]);
+    }
+
+    private static readonly ConditionalWeakTable<CommandContext, BlockState> BlockedIds = [];
 
     // ---- ID parsing -------------------------------------------------------------------------------------
 
@@ -389,6 +402,7 @@ public static class StreamFamily
         for (int j = 0; j < nfv; j++) fv[j] = ctx.Arg(fieldPos + j).ToArray();
         var cfg = ctx.Server.Config;
         s.Append(id, fv, cfg.StreamNodeMaxBytes, cfg.StreamNodeMaxEntries);
+        s.Signals++;
         ReplyId(ctx.Reply, id);
         ctx.Notify(ServerConfig.Notify.Stream, "xadd"u8, key);
         ctx.Dirty++;
@@ -699,6 +713,11 @@ public static class StreamFamily
                 {
                     if (retry)
                     {
+                        if (BlockedIds.TryGetValue(ctx, out var st) && !st.Signaled(k, s))
+                        {
+                            ctx.Block([], 0, TimeoutReply.NullArray);
+                            return;
+                        }
                         ctx.Error(Errors.StreamBlockedGroupGone);
                         return;
                     }
@@ -729,7 +748,12 @@ public static class StreamFamily
             }
             if (!ParseIdOrReply(ctx, idArg, 0, true, out ids[k])) return;
         }
-        if (retry && !xreadgroup && BlockedIds.TryGetValue(ctx, out var saved) && saved.Length == streamsCount) ids = saved;
+        BlockState? state = null;
+        if (retry && BlockedIds.TryGetValue(ctx, out var saved) && saved.Ids.Length == streamsCount)
+        {
+            state = saved;
+            if (!xreadgroup) ids = saved.Ids;
+        }
 
         // Which streams can be served now.
         var serve = new bool[streamsCount];
@@ -743,7 +767,7 @@ public static class StreamFamily
             {
                 // A blocked client is served on one stream whose last ID moved past what it waits for.
                 var gt = groups != null ? groups[k].LastId : ids[k];
-                if (arrayLen == 0 && s.LastId > gt) sync = true;
+                if (arrayLen == 0 && (state == null || state.Signaled(k, s)) && s.LastId > gt) sync = true;
             }
             else if (groups != null)
             {
@@ -803,7 +827,12 @@ public static class StreamFamily
                 ctx.Reply.NullArray();
                 return;
             }
-            if (!retry && !xreadgroup) BlockedIds.AddOrUpdate(ctx, ids);
+            if (!retry)
+            {
+                var sigs = new long[streamsCount];
+                for (int k = 0; k < streamsCount; k++) sigs[k] = streams[k]?.Signals ?? 0;
+                BlockedIds.AddOrUpdate(ctx, new BlockState(ids, streams, sigs));
+            }
             Span<int> keyArgs = streamsCount <= 64 ? stackalloc int[streamsCount] : new int[streamsCount];
             for (int k = 0; k < streamsCount; k++) keyArgs[k] = streamsArg + k;
             long deadline = timeout == 0 ? 0 : ctx.Now + timeout;
@@ -1100,6 +1129,7 @@ public static class StreamFamily
             return;
         }
         s!.Groups!.Remove(g);
+        s.Signals++;
         ctx.Reply.Integer(1);
         ctx.Dirty++;
         ctx.Notify(ServerConfig.Notify.Stream, "xgroup-destroy"u8, ctx.Arg(2));

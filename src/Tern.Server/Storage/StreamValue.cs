@@ -356,6 +356,12 @@ public sealed class StreamValue : StoredObject
     public StreamId MaxDeletedId;
     public long EntriesAdded;
 
+    /// <summary>
+    /// Bumped where Redis calls signalKeyAsReady on a stream (XADD, XGROUP DESTROY): blocked readers only look
+    /// again when it moved, so writes that Redis does not signal (XSETID, XGROUP SETID ...) leave them waiting.
+    /// </summary>
+    public long Signals;
+
     /// <summary>Consumer groups ordered by name; null until the first one.</summary>
     public List<StreamGroup>? Groups;
 
