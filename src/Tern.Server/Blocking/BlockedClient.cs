@@ -33,9 +33,6 @@ public sealed class BlockedClient : BlockedWait
 
     private readonly BlockingCoordinator _coordinator;
 
-    /// <summary>Managed thread id of the writer running the command again while <see cref="State"/> is Serving.</summary>
-    internal int ServingThread;
-
     internal BlockedClient(BlockingCoordinator coordinator, CommandContext ctx, CommandArgs args, CommandDef command, (int Db, byte[] Key)[] keys, long deadlineMs, TimeoutReply timeoutReply)
     {
         _coordinator = coordinator;

@@ -92,12 +92,11 @@ public sealed class BlockingCoordinator
             Volatile.Write(ref bc.WakePending, 1);
             return false;
         }
-        // Being served by this very thread: the waiter's own command wrote to a key it waits on (every list pop
-        // does) and the dispatcher serves that key's waiters. Move on to the next waiter instead of finding this one
-        // again forever. (Served by another thread: wait for it, as before.)
-        if (was == BlockedClient.Serving && bc.ServingThread == Environment.CurrentManagedThreadId) return false;
+        // Being served right now: by this thread when the served command itself wrote a key it waits on (a list pop,
+        // XREADGROUP) and the dispatcher serves that key's waiters again from inside, or by another writer. Either
+        // way move on to the next waiter instead of finding this one again.
+        if (was == BlockedClient.Serving) return false;
         if (was != BlockedClient.Waiting) return true;
-        bc.ServingThread = Environment.CurrentManagedThreadId;
         var ctx = bc.Context;
         int mark = ctx.Reply.Length;
         ctx.Args = bc.Args;

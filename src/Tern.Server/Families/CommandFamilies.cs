@@ -22,5 +22,6 @@ public static class CommandFamilies
         SortedSetFamily.Register(t);
         GeoFamily.Register(t);
         PubSubFamily.Register(t);
+        StreamFamily.Register(t);
     }
 }

@@ -56,7 +56,7 @@ public static class Digest
     /// </summary>
     public static bool DigestValue(object o, Span<byte> digest)
     {
-        if (o is not (byte[] or HashValue or SetValue or ListValue or ZSetValue)) return false;
+        if (o is not (byte[] or HashValue or SetValue or ListValue or ZSetValue or StreamValue)) return false;
         Span<byte> type = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(type, RedisTypeCode(Entry.Kind(o)));
         Mix(digest, type);
@@ -88,6 +88,19 @@ public static class Digest
                     Mix(pair, f.Field);
                     Mix(pair, f.Value);
                     Xor(digest, pair);
+                }
+                break;
+            case StreamValue st:
+                // Entries in ID order, each as "ms.seq" then its fields and values (groups are not digested).
+                Span<byte> idText = stackalloc byte[44];
+                foreach (var e in st.Range(StreamId.Min, StreamId.Max, false))
+                {
+                    e.Id.Ms.TryFormat(idText, out int a);
+                    idText[a++] = (byte)'.';
+                    e.Id.Seq.TryFormat(idText[a..], out int b);
+                    Mix(digest, idText[..(a + b)]);
+                    var items = e.GetReader();
+                    while (items.Next(out var x)) Mix(digest, x);
                 }
                 break;
         }
