@@ -161,3 +161,34 @@ public sealed class WatchedKeyTouchTests(Differential d) : IClassFixture<Differe
         }
     }
 }
+
+public sealed class StreamWatchTests(Differential d) : IClassFixture<Differential>
+{
+    /// <summary>Stream writes Redis does not signal (XACK, XREADGROUP, XSETID, XGROUP ...) leave a WATCH valid.</summary>
+    [Fact]
+    public void GroupWritesDoNotInvalidateWatches()
+    {
+        d.Reset();
+        foreach (var port in new[] { d.Redis.Port, d.Tern.Port })
+        {
+            using var a = new RespClient(port);
+            using var b = new RespClient(port);
+            b.Call("XADD", "s", "1-1", "f", "v");
+            b.Call("XGROUP", "CREATE", "s", "g", "0");
+            a.Call("WATCH", "s");
+            b.Call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">");
+            b.Call("XACK", "s", "g", "1-1");
+            b.Call("XGROUP", "CREATECONSUMER", "s", "g", "c2");
+            b.Call("XSETID", "s", "5-0");
+            a.Call("MULTI");
+            a.Call("PING");
+            Assert.False(a.Call("EXEC").IsNull, $"a group write invalidated the WATCH (port {port})");
+            a.Call("WATCH", "s");
+            b.Call("XADD", "s", "6-1", "f", "v");
+            a.Call("MULTI");
+            a.Call("PING");
+            Assert.True(a.Call("EXEC").IsNull, $"XADD did not invalidate the WATCH (port {port})");
+            b.Call("DEL", "s");
+        }
+    }
+}

@@ -46,6 +46,12 @@ public sealed class CommandContext
     /// forceCommandPropagation.</summary>
     public bool ForcePropagate { get; set; }
 
+    /// <summary>
+    /// This write does not invalidate WATCHes on its keys: Redis calls signalModifiedKey only for some writes
+    /// (XACK, XCLAIM, XREADGROUP, XSETID and most of XGROUP change a stream without it).
+    /// </summary>
+    public bool KeepWatches { get; set; }
+
     /// <summary>Changes the command made (Redis's server.dirty delta); non-zero means propagate.</summary>
     public long Dirty { get; set; }
 

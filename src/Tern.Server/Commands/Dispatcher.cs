@@ -154,6 +154,7 @@ public sealed class Dispatcher
         ctx.Now = Clock.UnixMs();
         ctx.Dirty = 0;
         ctx.ForcePropagate = false;
+        ctx.KeepWatches = false;
         ctx.ModifiedArgs = 0;
         ctx.ErrorReplies = 0;
         ctx.Propagation.Clear();
@@ -280,7 +281,7 @@ public sealed class Dispatcher
     private void Signal(CommandContext ctx, ReadOnlySpan<byte> key)
     {
         var shard = _keyspace.ShardOf(key);
-        if (shard.Watchers != null) _keyspace.Touch(ctx.Db, key);
+        if (shard.Watchers != null && !ctx.KeepWatches) _keyspace.Touch(ctx.Db, key);
         if (shard.Blocked != null && Blocking.BlockingCoordinator.HasWaiters(shard, ctx.Db, key))
             ctx.ReadyKeys.Add((ctx.Db, key.ToArray()));
     }

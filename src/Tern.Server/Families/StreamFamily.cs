@@ -585,7 +585,12 @@ public static class StreamFamily
     private static void XRead(CommandContext ctx) => XReadGeneric(ctx, false);
 
     // XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]
-    private static void XReadGroup(CommandContext ctx) => XReadGeneric(ctx, true);
+    private static void XReadGroup(CommandContext ctx)
+    {
+        // Redis's xreadCommand never calls signalModifiedKey: reading through a group leaves WATCHes alone.
+        ctx.KeepWatches = true;
+        XReadGeneric(ctx, true);
+    }
 
     private static void XReadGeneric(CommandContext ctx, bool xreadgroup)
     {
@@ -1080,6 +1085,8 @@ public static class StreamFamily
         var idArg = ctx.Arg(4);
         if (idArg.Length == 1 && idArg[0] == '$') id = s?.LastId ?? StreamId.Min;
         else if (!ParseIdOrReply(ctx, idArg, 0, true, out id)) return;
+        // Only a stream created by MKSTREAM counts as a modified key (signalModifiedKey in Redis).
+        ctx.KeepWatches = s != null;
         if (s == null)
         {
             s = NewStream(ctx, key);
@@ -1102,6 +1109,7 @@ public static class StreamFamily
     // XGROUP SETID key group id|$ [ENTRIESREAD entries-read]
     private static void XGroupSetId(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         if (!XGroupPrologue(ctx, out var s, out var g, out _, out long entriesRead)) return;
         if (ctx.ArgCount != 5 && ctx.ArgCount != 7)
         {
@@ -1122,6 +1130,7 @@ public static class StreamFamily
     // XGROUP DESTROY key group
     private static void XGroupDestroy(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         if (!XGroupPrologue(ctx, out var s, out var g, out _, out _)) return;
         if (g == null)
         {
@@ -1138,6 +1147,7 @@ public static class StreamFamily
     // XGROUP CREATECONSUMER key group consumer
     private static void XGroupCreateConsumer(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         if (!XGroupPrologue(ctx, out _, out var g, out _, out _)) return;
         int i = g!.FindConsumer(ctx.Arg(4));
         if (i >= 0)
@@ -1152,6 +1162,7 @@ public static class StreamFamily
     // XGROUP DELCONSUMER key group consumer
     private static void XGroupDelConsumer(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         if (!XGroupPrologue(ctx, out _, out var g, out _, out _)) return;
         int i = g!.FindConsumer(ctx.Arg(4));
         long pending = 0;
@@ -1172,6 +1183,7 @@ public static class StreamFamily
     // XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
     private static void XSetId(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         if (!ParseIdOrReply(ctx, ctx.Arg(2), 0, true, out var id)) return;
         long entriesAdded = -1;
         StreamId maxXdel = StreamId.Min;
@@ -1246,6 +1258,7 @@ public static class StreamFamily
     // XACK key group id [id ...]
     private static void XAck(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         if (!Read(ctx, ctx.Arg(1), out var s)) return;
         var g = s?.Group(ctx.Arg(2));
         if (g == null)
@@ -1391,6 +1404,7 @@ public static class StreamFamily
     // XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]
     private static void XClaim(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         var key = ctx.Arg(1);
         var groupName = ctx.Arg(2);
         if (!Read(ctx, key, out var s)) return;
@@ -1553,6 +1567,7 @@ public static class StreamFamily
     // XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
     private static void XAutoClaim(CommandContext ctx)
     {
+        ctx.KeepWatches = true; // no signalModifiedKey in Redis for this write
         var key = ctx.Arg(1);
         var groupName = ctx.Arg(2);
         if (!RespNumber.TryParseInt64(ctx.Arg(4), out long minIdle))
