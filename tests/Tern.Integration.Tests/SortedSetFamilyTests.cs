@@ -1017,45 +1017,8 @@ public sealed class SortedSetFamilyTests(Differential d) : IClassFixture<Differe
             ZRANGESTORE r nosuch 0 -1
             ZINTERSTORE nothing 1 nosuch
             """;
-        d.RedisClient.Call("CONFIG", "SET", "notify-keyspace-events", "Ezg");
-        using var sub = new RespClient(d.Redis.Port);
-        sub.Call("PSUBSCRIBE", "__keyevent@0__:*");
-        sub.Call("SUBSCRIBE", "end-marker");
-        foreach (var line in script.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            d.RedisClient.Call(Differential.SplitLine(line));
-        d.RedisClient.Call("PUBLISH", "end-marker", "x");
-        var redisEvents = new List<string>();
-        while (true)
-        {
-            var m = sub.Read();
-            if (m.Items![0].Text == "message") break;
-            redisEvents.Add(m.Items[2].Text!["__keyevent@0__:".Length..] + " " + m.Items[3].Text);
-        }
-        d.RedisClient.Call("CONFIG", "SET", "notify-keyspace-events", "");
-
-        var ternEvents = new List<string>();
-        var server = d.Tern.Server;
-        var saved = server.KeyspaceNotifier;
-        server.KeyspaceNotifier = new EventRecorder(ternEvents);
-        d.TernClient.Call("CONFIG", "SET", "notify-keyspace-events", "Ezg");
-        try
-        {
-            foreach (var line in script.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                d.TernClient.Call(Differential.SplitLine(line));
-        }
-        finally
-        {
-            d.TernClient.Call("CONFIG", "SET", "notify-keyspace-events", "");
-            server.KeyspaceNotifier = saved;
-        }
+        var (redisEvents, ternEvents) = d.KeyEvents(script, "Ezg");
         Assert.Equal(redisEvents, ternEvents);
     }
 
-    private sealed class EventRecorder(List<string> events) : IKeyspaceNotifier
-    {
-        public void Publish(int db, int notifyClass, ReadOnlySpan<byte> evt, ReadOnlySpan<byte> key)
-        {
-            lock (events) events.Add(Encoding.Latin1.GetString(evt) + " " + Encoding.Latin1.GetString(key));
-        }
-    }
 }

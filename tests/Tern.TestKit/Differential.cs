@@ -56,6 +56,40 @@ public sealed class Differential : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a script on both servers with notify-keyspace-events set to <paramref name="classes"/> and a
+    /// PSUBSCRIBE "__keyevent@0__:*" subscriber on each; returns the ordered "event key" lists (Redis's, Tern's).
+    /// </summary>
+    public (List<string> Redis, List<string> Tern) KeyEvents(string script, string classes)
+    {
+        var lines = script.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (KeyEvents(Redis.Port, RedisClient, lines, classes), KeyEvents(Tern.Port, TernClient, lines, classes));
+    }
+
+    private static List<string> KeyEvents(int port, RespClient client, string[] lines, string classes)
+    {
+        client.Call("CONFIG", "SET", "notify-keyspace-events", classes);
+        using var sub = new RespClient(port);
+        sub.Call("PSUBSCRIBE", "__keyevent@0__:*");
+        sub.Call("SUBSCRIBE", "end-marker");
+        try
+        {
+            foreach (var line in lines) client.Call(SplitLine(line));
+            client.Call("PUBLISH", "end-marker", "x");
+            var events = new List<string>();
+            while (true)
+            {
+                var m = sub.Read();
+                if (m.Items![0].Text == "message") return events;
+                events.Add(m.Items[2].Text!["__keyevent@0__:".Length..] + " " + m.Items[3].Text);
+            }
+        }
+        finally
+        {
+            client.Call("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+    }
+
     /// <summary>Splits a script line with Redis's inline quoting rules.</summary>
     public static object[] SplitLine(string line)
     {
