@@ -692,14 +692,14 @@ public sealed class KeyFamilyTests(Differential d) : IClassFixture<Differential>
             // Polling the marker expires only the marker; k, set to expire earlier, is then past its TTL too.
             Wait.Until(() => d.RedisClient.Call("EXISTS", "marker").Integer == 0 && d.TernClient.Call("EXISTS", "marker").Integer == 0,
                 "the marker key to expire");
-            // Past its TTL but not deleted yet: DBSIZE still counts it, nothing lists it.
-            d.Same("DBSIZE");
+            // Past its TTL but not deleted yet: DBSIZE still counts it, nothing lists it. (Only Tern's count is
+            // asserted: whether redis-server has already dropped k at this instant varies from run to run.)
             Assert.Equal(2, d.TernClient.Call("DBSIZE").Integer);
             d.Same("KEYS", "*");
-            d.Same("DBSIZE");
+            Assert.Equal(2, d.TernClient.Call("DBSIZE").Integer);
             d.Same("DEBUG", "OBJECT", "nokey");
             Assert.StartsWith("+Value at:", d.TernClient.Call("DEBUG", "OBJECT", "k").Text);
-            d.Same("DEBUG", "DIGEST-VALUE", "k");
+            Assert.NotEqual(new string('0', 40), d.TernClient.Call("DEBUG", "DIGEST-VALUE", "k").Items![0].Text);
             // SCAN does not return it, and deletes it.
             d.Same("SCAN", "0", "MATCH", "k");
             d.Same("DBSIZE");
