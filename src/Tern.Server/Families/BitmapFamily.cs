@@ -191,20 +191,7 @@ public static class BitmapFamily
                     return;
                 }
             }
-            if (isBit) totlen <<= 3;
-            if (start < 0) start = totlen + start;
-            if (end < 0) end = totlen + end;
-            if (start < 0) start = 0;
-            if (end < 0) end = 0;
-            if (end >= totlen) end = totlen - 1;
-            if (isBit && start <= end)
-            {
-                // Masks of the bits outside the range in the first and last bytes.
-                firstMask = ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF;
-                lastMask = (1 << (7 - (int)(end & 7))) - 1;
-                start >>= 3;
-                end >>= 3;
-            }
+            NormalizeRange(ref start, ref end, totlen, isBit, out firstMask, out lastMask);
         }
         else if (argc == 2)
         {
@@ -310,19 +297,7 @@ public static class BitmapFamily
             {
                 end = totlen - 1;
             }
-            if (isBit) totlen <<= 3;
-            if (start < 0) start = totlen + start;
-            if (end < 0) end = totlen + end;
-            if (start < 0) start = 0;
-            if (end < 0) end = 0;
-            if (end >= totlen) end = totlen - 1;
-            if (isBit && start <= end)
-            {
-                firstMask = ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF;
-                lastMask = (1 << (7 - (int)(end & 7))) - 1;
-                start >>= 3;
-                end >>= 3;
-            }
+            NormalizeRange(ref start, ref end, totlen, isBit, out firstMask, out lastMask);
         }
         else if (argc == 3)
         {
@@ -793,6 +768,28 @@ public static class BitmapFamily
         finally
         {
             if (rented != null) ArrayPool<FieldOp>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// BITCOUNT/BITPOS range rules: negative indexes count from the end, the range is clamped to the string, and in
+    /// BIT mode it becomes byte offsets plus masks of the bits outside the range in the first and last bytes.
+    /// </summary>
+    private static void NormalizeRange(ref long start, ref long end, long totlen, bool isBit, out int firstMask, out int lastMask)
+    {
+        firstMask = lastMask = 0;
+        if (isBit) totlen <<= 3;
+        if (start < 0) start = totlen + start;
+        if (end < 0) end = totlen + end;
+        if (start < 0) start = 0;
+        if (end < 0) end = 0;
+        if (end >= totlen) end = totlen - 1;
+        if (isBit && start <= end)
+        {
+            firstMask = ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF;
+            lastMask = (1 << (7 - (int)(end & 7))) - 1;
+            start >>= 3;
+            end >>= 3;
         }
     }
 
