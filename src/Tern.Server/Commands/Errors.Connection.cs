@@ -3,7 +3,6 @@ namespace Tern.Server.Commands;
 /// <summary>Error texts of the connection commands (CLIENT, HELLO, SELECT, RESET, MONITOR), as Redis spells them.</summary>
 public static partial class Errors
 {
-    public static ReadOnlySpan<byte> DbIndexOutOfRangeInt => "ERR value is out of range, value must between -2147483648 and 2147483647"u8;
     public static ReadOnlySpan<byte> ClientNameChars => "ERR Client names cannot contain spaces, newlines or special characters."u8;
     public static ReadOnlySpan<byte> ProtoVersionNotInteger => "ERR Protocol version is not an integer or out of range"u8;
     public static ReadOnlySpan<byte> HelloNoAuth => "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"u8;

@@ -7,14 +7,6 @@ public static partial class Errors
     public static ReadOnlySpan<byte> HashValueNotFloat => "ERR hash value is not a float"u8;
     public static ReadOnlySpan<byte> HashIncrNaNOrInfinity => "ERR value is NaN or Infinity"u8;
 
-    /// <summary>HRANDFIELD's count below -LONG_MAX (getRangeLongFromObjectOrReply without a message).</summary>
-    public static ReadOnlySpan<byte> HRandFieldCountRange =>
-        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
-
-    /// <summary>HRANDFIELD ... WITHVALUES with |count| above LONG_MAX/2.</summary>
-    public static ReadOnlySpan<byte> HRandFieldWithValuesRange => "ERR value is out of range"u8;
-
-
     // Field expiry, Redis 7.4 (t_hash.c hexpireGenericCommand, httlGenericCommand, hpersistCommand).
     public static ReadOnlySpan<byte> HashFieldsArgMissing => "ERR Mandatory argument FIELDS is missing or not at the right position"u8;
     public static ReadOnlySpan<byte> HashExpireNumFields => "ERR Parameter `numFields` should be greater than 0"u8;

@@ -6,6 +6,4 @@ public static partial class Errors
     public static ReadOnlySpan<byte> ListRankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"u8;
     public static ReadOnlySpan<byte> ListCountNegative => "ERR COUNT can't be negative"u8;
     public static ReadOnlySpan<byte> ListMaxLenNegative => "ERR MAXLEN can't be negative"u8;
-    public static ReadOnlySpan<byte> ListNumKeys => "ERR numkeys should be greater than 0"u8;
-    public static ReadOnlySpan<byte> ListCountPositive => "ERR count should be greater than 0"u8;
 }

@@ -3,8 +3,6 @@ namespace Tern.Server.Commands;
 /// <summary>Error texts of the set commands (t_set.c) and SORT (sort.c), as Redis 7.0 spells them.</summary>
 public static partial class Errors
 {
-    /// <summary>SINTERCARD's numkeys (getRangeLongFromObjectOrReply with this message for any bad value).</summary>
-    public static ReadOnlySpan<byte> NumKeysNotPositive => "ERR numkeys should be greater than 0"u8;
 
     public static ReadOnlySpan<byte> NumKeysTooMany => "ERR Number of keys can't be greater than number of args"u8;
 

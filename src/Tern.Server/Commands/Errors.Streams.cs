@@ -21,7 +21,6 @@ public static partial class Errors
     public static ReadOnlySpan<byte> StreamMissingGroup => "ERR Missing GROUP option for XREADGROUP"u8;
     public static ReadOnlySpan<byte> StreamDollarInGroup => "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."u8;
     public static ReadOnlySpan<byte> StreamGreaterOnlyGroup => "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."u8;
-    public static ReadOnlySpan<byte> StreamTimeoutNotInteger => "ERR timeout is not an integer or out of range"u8;
     public static ReadOnlySpan<byte> StreamTimeoutOutOfRange => "ERR timeout is out of range"u8;
     public static ReadOnlySpan<byte> StreamEntriesReadRange => "ERR value for ENTRIESREAD must be positive or -1"u8;
     public static ReadOnlySpan<byte> StreamXGroupNeedsKey => "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."u8;
@@ -35,7 +34,6 @@ public static partial class Errors
     public static ReadOnlySpan<byte> StreamXClaimTime => "ERR Invalid TIME option argument for XCLAIM"u8;
     public static ReadOnlySpan<byte> StreamXClaimRetryCount => "ERR Invalid RETRYCOUNT option argument for XCLAIM"u8;
     public static ReadOnlySpan<byte> StreamXAutoClaimMinIdle => "ERR Invalid min-idle-time argument for XAUTOCLAIM"u8;
-    public static ReadOnlySpan<byte> StreamXAutoClaimCount => "ERR COUNT must be > 0"u8;
 
     public static ReadOnlySpan<byte> StreamKeyGone => "UNBLOCKED the stream key no longer exists"u8;
     public static ReadOnlySpan<byte> StreamBlockedGroupGone => "NOGROUP the consumer group this client was blocked on no longer exists"u8;

@@ -12,11 +12,10 @@ public static partial class Errors
     public static ReadOnlySpan<byte> ZLimitNeedsBy => "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"u8;
     public static ReadOnlySpan<byte> ZWithScoresByLex => "ERR syntax error, WITHSCORES not supported in combination with BYLEX"u8;
     public static ReadOnlySpan<byte> ZWeightNotFloat => "ERR weight value is not a float"u8;
-    public static ReadOnlySpan<byte> ZLimitNegative => "ERR LIMIT can't be negative"u8;
     public static ReadOnlySpan<byte> NumKeysPositive => "ERR numkeys should be greater than 0"u8;
     public static ReadOnlySpan<byte> CountPositive => "ERR count should be greater than 0"u8;
     public static ReadOnlySpan<byte> OutOfRangePlain => "ERR value is out of range"u8;
-    public static ReadOnlySpan<byte> ZRandCountRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
+    public static ReadOnlySpan<byte> RandomCountRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
 
     /// <summary>"ERR at least 1 input key is needed for 'zunionstore' command".</summary>
     public static string ZAtLeastOneKey(string fullName) => $"ERR at least 1 input key is needed for '{fullName}' command";
@@ -29,7 +28,7 @@ public static partial class Errors
     public static ReadOnlySpan<byte> GeoHeightNotNumber => "ERR need numeric height"u8;
     public static ReadOnlySpan<byte> GeoBoxNegative => "ERR height or width cannot be negative"u8;
     public static ReadOnlySpan<byte> GeoMemberNotFound => "ERR could not decode requested zset member"u8;
-    public static ReadOnlySpan<byte> GeoCountPositive => "ERR COUNT must be > 0"u8;
+    public static ReadOnlySpan<byte> CountMustBePositive => "ERR COUNT must be > 0"u8;
     public static ReadOnlySpan<byte> GeoAnyNeedsCount => "ERR the ANY argument requires COUNT argument"u8;
     public static ReadOnlySpan<byte> GeoSearchStoreWith => "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"u8;
     public static ReadOnlySpan<byte> GeoRadiusStoreWith => "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"u8;

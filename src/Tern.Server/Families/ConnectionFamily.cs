@@ -49,7 +49,7 @@ public static class ConnectionFamily
         }
         if (db > int.MaxValue || db < int.MinValue)
         {
-            ctx.Error(Errors.DbIndexOutOfRangeInt);
+            ctx.Error(Errors.NotInt32);
             return;
         }
         if (db < 0 || db >= ctx.Keyspace.Databases)

@@ -355,7 +355,7 @@ public static class GeoFamily
                 }
                 if (count <= 0)
                 {
-                    ctx.Error(Errors.GeoCountPositive);
+                    ctx.Error(Errors.CountMustBePositive);
                     return;
                 }
                 i++;

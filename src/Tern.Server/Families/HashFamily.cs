@@ -318,7 +318,7 @@ public static partial class HashFamily
             }
             if (l < -long.MaxValue)
             {
-                ctx.Error(Errors.HRandFieldCountRange);
+                ctx.Error(Errors.RandomCountRange);
                 return;
             }
             bool withValues = false;
@@ -332,7 +332,7 @@ public static partial class HashFamily
                 withValues = true;
                 if (l < -long.MaxValue / 2 || l > long.MaxValue / 2)
                 {
-                    ctx.Error(Errors.HRandFieldWithValuesRange);
+                    ctx.Error(Errors.OutOfRangePlain);
                     return;
                 }
             }
@@ -383,7 +383,7 @@ public static partial class HashFamily
             long perElement = h.MemoryUsage / size + 16;
             if (count > MaxRandomReplyBytes / perElement)
             {
-                ctx.Error(Errors.HRandFieldWithValuesRange);
+                ctx.Error(Errors.OutOfRangePlain);
                 return;
             }
             reply.ArrayHeader((int)(flat ? count * 2 : count));

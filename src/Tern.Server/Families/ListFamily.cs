@@ -575,7 +575,7 @@ public static class ListFamily
     {
         if (!RespNumber.TryParseInt64(ctx.Arg(numKeysIndex), out long numKeys) || numKeys < 1)
         {
-            ctx.Error(Errors.ListNumKeys);
+            ctx.Error(Errors.NumKeysPositive);
             return;
         }
         if (numKeys > ctx.ArgCount - numKeysIndex - 2)
@@ -594,7 +594,7 @@ public static class ListFamily
                 j++;
                 if (!RespNumber.TryParseInt64(ctx.Arg(j), out count) || count < 1)
                 {
-                    ctx.Error(Errors.ListCountPositive);
+                    ctx.Error(Errors.CountPositive);
                     return;
                 }
             }

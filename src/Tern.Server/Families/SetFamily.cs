@@ -586,7 +586,7 @@ public static class SetFamily
     {
         if (!RespNumber.TryParseInt64(ctx.Arg(1), out long numkeys) || numkeys < 1)
         {
-            ctx.Error(Errors.NumKeysNotPositive);
+            ctx.Error(Errors.NumKeysPositive);
             return;
         }
         if (numkeys > ctx.ArgCount - 2)

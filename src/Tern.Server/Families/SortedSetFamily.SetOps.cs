@@ -219,7 +219,7 @@ public static partial class SortedSetFamily
                 // getPositiveLongFromObjectOrReply with its own message for both a bad number and a negative one.
                 if (!RespNumber.TryParseInt64(ctx.Arg(j + 1), out limit) || limit < 0)
                 {
-                    ctx.Error(Errors.ZLimitNegative);
+                    ctx.Error(Errors.LimitNegative);
                     return;
                 }
                 j += 2;

@@ -502,7 +502,7 @@ public static partial class SortedSetFamily
             if (!GetLong(ctx, ctx.Arg(2), out long l)) return;
             if (l == long.MinValue)
             {
-                ctx.Error(Errors.ZRandCountRange);
+                ctx.Error(Errors.RandomCountRange);
                 return;
             }
             bool withScores = false;

@@ -609,7 +609,7 @@ public static class StreamFamily
                 i++;
                 if (!RespNumber.TryParseInt64(ctx.Arg(i), out timeout))
                 {
-                    ctx.Error(Errors.StreamTimeoutNotInteger);
+                    ctx.Error(Errors.TimeoutNotInteger);
                     return;
                 }
                 if (timeout < 0)
@@ -1593,7 +1593,7 @@ public static class StreamFamily
                 long maxCount = long.MaxValue / 16;
                 if (!RespNumber.TryParseInt64(ctx.Arg(j + 1), out count) || count < 1 || count > maxCount)
                 {
-                    ctx.Error(Errors.StreamXAutoClaimCount);
+                    ctx.Error(Errors.CountMustBePositive);
                     return;
                 }
                 j++;
