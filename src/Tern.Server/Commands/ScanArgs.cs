@@ -49,6 +49,35 @@ public ref struct ScanArgs
     }
 
     /// <summary>
+    /// The common start of SSCAN/ZSCAN (scanGenericCommand's order): the cursor, the key (missing: the empty scan
+    /// reply; another type: WRONGTYPE), then the options. False when the reply is already written.
+    /// </summary>
+    public static bool TryBeginKeyScan<T>(CommandContext ctx, out T value, out ulong cursor, out ScanArgs options) where T : class
+    {
+        value = null!;
+        options = default;
+        if (!TryParseCursor(ctx.Arg(2), out cursor))
+        {
+            ctx.Error(Errors.InvalidCursor);
+            return false;
+        }
+        var o = ctx.LookupRead(ctx.Arg(1));
+        if (o == null)
+        {
+            ctx.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
+            return false;
+        }
+        if (o is not T typed)
+        {
+            ctx.Error(Errors.WrongType);
+            return false;
+        }
+        value = typed;
+        // Options are read only once the key is known to be of the right type.
+        return TryParseOptions(ctx, 3, allowType: false, out options);
+    }
+
+    /// <summary>
     /// Reads [MATCH pattern] [COUNT count] (and [TYPE type] for SCAN) from argument <paramref name="start"/> on;
     /// writes Redis's error and returns false on a bad option.
     /// </summary>

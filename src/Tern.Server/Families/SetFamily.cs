@@ -740,24 +740,7 @@ public static class SetFamily
     // SSCAN key cursor [MATCH pattern] [COUNT count]
     private static void SScan(CommandContext ctx)
     {
-        if (!ScanArgs.TryParseCursor(ctx.Arg(2), out ulong cursor))
-        {
-            ctx.Error(Errors.InvalidCursor);
-            return;
-        }
-        var o = ctx.LookupRead(ctx.Arg(1));
-        if (o == null)
-        {
-            ctx.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
-            return;
-        }
-        if (o is not SetValue set)
-        {
-            ctx.Error(Errors.WrongType);
-            return;
-        }
-        // Options are read only once the key is known to be a set, as scanGenericCommand does.
-        if (!ScanArgs.TryParseOptions(ctx, 3, allowType: false, out var scan)) return;
+        if (!ScanArgs.TryBeginKeyScan<SetValue>(ctx, out var set, out ulong cursor, out var scan)) return;
         long count = scan.Count;
         ReadOnlySpan<byte> pattern = scan.Pattern;
         bool usePattern = scan.UsePattern;

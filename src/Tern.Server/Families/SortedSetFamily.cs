@@ -630,23 +630,7 @@ public static partial class SortedSetFamily
     // ZSCAN key cursor [MATCH pattern] [COUNT count]
     private static void ZScan(CommandContext ctx)
     {
-        if (!ScanArgs.TryParseCursor(ctx.Arg(2), out ulong cursor))
-        {
-            ctx.Error(Errors.InvalidCursor);
-            return;
-        }
-        var o = ctx.LookupRead(ctx.Arg(1));
-        if (o == null)
-        {
-            ctx.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
-            return;
-        }
-        if (o is not ZSetValue z)
-        {
-            ctx.Error(Errors.WrongType);
-            return;
-        }
-        if (!ScanArgs.TryParseOptions(ctx, 3, allowType: false, out var scan)) return;
+        if (!ScanArgs.TryBeginKeyScan<ZSetValue>(ctx, out var z, out ulong cursor, out var scan)) return;
         long count = scan.Count;
         ReadOnlySpan<byte> pattern = scan.Pattern;
         bool usePattern = scan.UsePattern;
