@@ -53,47 +53,10 @@ public static class RespNumber
     }
 
     /// <summary>
-    /// Parses a double as Redis's getDoubleFromObject/strtod does: no leading space, whole string consumed,
-    /// "inf"/"-inf"/"infinity" accepted, NaN and out-of-range values (1e400) rejected.
+    /// Parses a double as Redis's getDoubleFromObject does: glibc strtod over the whole string (decimal, hex,
+    /// inf/infinity), no leading space, NaN and out-of-range values (1e400, 1e-400) rejected.
     /// </summary>
-    public static bool TryParseDouble(ReadOnlySpan<byte> s, out double value)
-    {
-        value = 0;
-        if (s.Length == 0 || s.Length > 5120) return false;
-        byte c0 = s[0];
-        if (c0 == ' ' || (c0 >= '\t' && c0 <= '\r')) return false;
-        int i = 0;
-        bool neg = false;
-        if (s[0] == '+' || s[0] == '-') { neg = s[0] == '-'; i = 1; }
-        var rest = s[i..];
-        if (EqualsIgnoreCase(rest, "inf"u8) || EqualsIgnoreCase(rest, "infinity"u8))
-        {
-            value = neg ? double.NegativeInfinity : double.PositiveInfinity;
-            return true;
-        }
-        // Only the characters strtod accepts in decimal form; .NET would also accept "NaN", "∞" and spaces.
-        bool digits = false;
-        int j = i;
-        while (j < s.Length && (uint)(s[j] - '0') <= 9) { j++; digits = true; }
-        if (j < s.Length && s[j] == '.')
-        {
-            j++;
-            while (j < s.Length && (uint)(s[j] - '0') <= 9) { j++; digits = true; }
-        }
-        if (!digits) return false;
-        if (j < s.Length && (s[j] == 'e' || s[j] == 'E'))
-        {
-            j++;
-            if (j < s.Length && (s[j] == '+' || s[j] == '-')) j++;
-            int expStart = j;
-            while (j < s.Length && (uint)(s[j] - '0') <= 9) j++;
-            if (j == expStart) return false;
-        }
-        if (j != s.Length) return false;
-        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
-        if (double.IsInfinity(value) || double.IsNaN(value)) return false;
-        return true;
-    }
+    public static bool TryParseDouble(ReadOnlySpan<byte> s, out double value) => CNum.TryParseDouble(s, out value);
 
     private static bool EqualsIgnoreCase(ReadOnlySpan<byte> a, ReadOnlySpan<byte> lower)
     {

@@ -1,3 +1,4 @@
+using Tern.Protocol;
 using System.Globalization;
 using System.Text;
 using Tern.Server;

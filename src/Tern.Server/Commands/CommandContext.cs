@@ -117,8 +117,6 @@ public sealed class CommandContext
 
     public ReadOnlySpan<byte> Arg(int i) => Args[i];
 
-    public ArgReader Reader(int start) => new(Args, start);
-
     /// <summary>Writes an error reply (Redis text, without '-').</summary>
     public void Error(ReadOnlySpan<byte> text)
     {

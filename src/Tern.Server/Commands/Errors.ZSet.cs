@@ -1,3 +1,4 @@
+using Tern.Protocol;
 namespace Tern.Server.Commands;
 
 /// <summary>Error texts of the sorted set commands (t_zset.c) and geo commands (geo.c), as Redis 7.0 spells them.</summary>

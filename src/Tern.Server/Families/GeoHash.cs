@@ -1,3 +1,4 @@
+using Tern.Protocol;
 namespace Tern.Server.Families;
 
 /// <summary>A geohash cell: <see cref="Bits"/> interleaved latitude/longitude bits at <see cref="Step"/> bits each.</summary>

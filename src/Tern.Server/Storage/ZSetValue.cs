@@ -1,3 +1,4 @@
+using Tern.Protocol;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Numerics;
-using Tern.Protocol;
 
-namespace Tern.Server;
+namespace Tern.Protocol;
 
 /// <summary>
 /// The C library number conversions that sorted sets and geo replies depend on, as glibc on x86-64 does them:
