@@ -38,6 +38,9 @@ public sealed class RespNumberTests
     [InlineData(".5", true)]
     [InlineData("5.", true)]
     [InlineData("e5", false)]
+    [InlineData("0x10", true)]
+    [InlineData("1e-400", false)]
+    [InlineData("1e-300", true)]
     public void DoubleLikeStrtod(string s, bool ok) =>
         Assert.Equal(ok, RespNumber.TryParseDouble(Encoding.ASCII.GetBytes(s), out _));
 
