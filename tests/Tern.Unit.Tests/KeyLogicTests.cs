@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Tern.Server.Families;
 using Tern.Server.Storage;
+using Tern.Rdb;
 
 namespace Tern.Unit.Tests;
 

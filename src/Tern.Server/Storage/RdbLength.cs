@@ -1,4 +1,5 @@
 using Tern.Protocol;
+using Tern.Rdb;
 
 namespace Tern.Server.Storage;
 

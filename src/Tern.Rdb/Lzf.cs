@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Tern.Server.Storage;
+namespace Tern.Rdb;
 
 /// <summary>
 /// LZF compression making the same choices as the liblzf build inside Redis (HLOG 16, VERY_FAST, a clean hash
