@@ -348,6 +348,84 @@ public sealed class RdbWriterRedisTests
     // ---- DUMP payloads -----------------------------------------------------------------------------------------
 
     [Fact]
+    public void OptionsFollowRedisConfigLikeRedisDoes()
+    {
+        using var redis = new RedisServerProcess();
+        using var c = new RespClient(redis.Port);
+        var o = new RdbWriterOptions();
+
+        void Config(string name, object value) => Assert.Equal("+OK", c.Call("CONFIG", "SET", name, value).Text);
+
+        void Same(string key, RdbValue v)
+        {
+            var want = Bytes(c.Call("DUMP", key));
+            var got = RdbWriter.CreateDumpPayload(v, o);
+            Assert.True(want.AsSpan().SequenceEqual(got), $"{key}: redis {Convert.ToHexString(want)}\n tern {Convert.ToHexString(got)}");
+        }
+
+        RdbList Push(string key, int n, Func<int, string> element)
+        {
+            var items = new List<byte[]>();
+            for (int i = 0; i < n; i++)
+            {
+                items.Add(B(element(i)));
+                c.Call("RPUSH", key, items[^1]);
+            }
+            return new RdbList(items);
+        }
+
+        foreach (int fill in new[] { 5, 1, 100, -1, -3, -5 })
+        {
+            Config("list-max-listpack-size", fill);
+            o.ListMaxListpackSize = fill;
+            string key = "l" + fill;
+            Same(key, Push(key, 400, i => i % 4 == 0 ? i.ToString(CultureInfo.InvariantCulture) : new string('e', i % 180)));
+        }
+
+        Config("stream-node-max-entries", 7);
+        Config("stream-node-max-bytes", 0);
+        o.StreamNodeMaxEntries = 7;
+        o.StreamNodeMaxBytes = 0;
+        for (int i = 1; i <= 40; i++) c.Call("XADD", "x7", i + "-0", "f", i * 3, "g", new string('z', i));
+        Same("x7", FromXInfoFull(c.Call("XINFO", "STREAM", "x7", "FULL", "COUNT", 0)));
+        Config("stream-node-max-entries", 0);
+        Config("stream-node-max-bytes", 300);
+        o.StreamNodeMaxEntries = 0;
+        o.StreamNodeMaxBytes = 300;
+        for (int i = 1; i <= 40; i++) c.Call("XADD", "xb", i + "-0", i % 2 == 0 ? "f" : "h", i * 3, "g", new string('z', i));
+        Same("xb", FromXInfoFull(c.Call("XINFO", "STREAM", "xb", "FULL", "COUNT", 0)));
+
+        Config("set-max-intset-entries", 3);
+        o.SetMaxIntsetEntries = 3;
+        c.Call("SADD", "s3", 1, 2, 3);
+        Same("s3", new RdbSet([B("1"), B("2"), B("3")]));
+
+        Config("zset-max-listpack-entries", 3);
+        Config("zset-max-listpack-value", 5);
+        o.ZSetMaxListpackEntries = 3;
+        o.ZSetMaxListpackValue = 5;
+        c.Call("ZADD", "z3", 1, "a", 2, "b", 3, "c");
+        Same("z3", new RdbZSet([new(B("a"), 1), new(B("b"), 2), new(B("c"), 3)]));
+        c.Call("ZADD", "z4", 1, "a", 2, "b", 3, "c", 4, "d");
+        Same("z4", new RdbZSet([new(B("a"), 1), new(B("b"), 2), new(B("c"), 3), new(B("d"), 4)]));
+        c.Call("ZADD", "zlong", 1, "abcde");
+        Same("zlong", new RdbZSet([new(B("abcde"), 1)]));
+
+        Config("hash-max-listpack-entries", 2);
+        Config("hash-max-listpack-value", 3);
+        o.HashMaxListpackEntries = 2;
+        o.HashMaxListpackValue = 3;
+        c.Call("HSET", "h2", "a", "abc", "b", "1");
+        Same("h2", new RdbHash([new(B("a"), B("abc"), 0), new(B("b"), B("1"), 0)]));
+
+        Config("rdbcompression", "no");
+        o.Compress = false;
+        var text = string.Concat(Enumerable.Repeat("compress me ", 50));
+        c.Call("SET", "plain", text);
+        Same("plain", new RdbString(B(text)));
+    }
+
+    [Fact]
     public void DumpPayloadsEqualRedisDumpBytes()
     {
         using var redis = new RedisServerProcess();
