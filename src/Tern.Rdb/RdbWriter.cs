@@ -56,16 +56,6 @@ public sealed partial class RdbWriter : IDisposable
     /// <summary>Bytes produced so far, buffered ones included.</summary>
     public long BytesWritten => _flushed + _pos;
 
-    /// <summary>The CRC64 of everything written so far (0 when the checksum is off).</summary>
-    internal ulong Checksum
-    {
-        get
-        {
-            FlushBuffer();
-            return _crc;
-        }
-    }
-
     /// <summary>"REDIS" and the version in four digits.</summary>
     public void WriteHeader(int version = RdbFormat.WriteVersion)
     {

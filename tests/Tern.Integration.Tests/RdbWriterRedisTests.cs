@@ -425,6 +425,128 @@ public sealed class RdbWriterRedisTests
         Same("plain", new RdbString(B(text)));
     }
 
+    private static readonly string[] BoundaryInts =
+    [
+        "0", "1", "-1", "127", "128", "-128", "-129", "4095", "4096", "-4096", "-4097", "32767", "32768", "-32768",
+        "-32769", "8388607", "8388608", "-8388608", "-8388609", "2147483647", "2147483648", "-2147483648",
+        "-2147483649", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809",
+        "007", "-0", "+5", " 5", "5 ", "1e3", "18446744073709551616", "99999999999999999999",
+    ];
+
+    private static byte[] RandomElement(Random r)
+    {
+        switch (r.Next(8))
+        {
+            case 0:
+            case 1:
+                return B(BoundaryInts[r.Next(BoundaryInts.Length)]);
+            case 2:
+                return B(r.NextInt64(long.MinValue, long.MaxValue).ToString(CultureInfo.InvariantCulture));
+            case 3:
+                return B(r.Next(-100000, 100000).ToString(CultureInfo.InvariantCulture));
+            case 4:
+            {
+                var b = new byte[r.Next(0, 300)];
+                r.NextBytes(b);
+                return b;
+            }
+            case 5:
+                return B(new string((char)('a' + r.Next(26)), r.Next(r.Next(2) == 0 ? 70 : 5000)));
+            default:
+                return B("item:" + r.Next(1000));
+        }
+    }
+
+    [Fact]
+    public void RandomValuesGiveRedisDumpBytes()
+    {
+        using var redis = new RedisServerProcess();
+        using var c = new RespClient(redis.Port);
+        var r = new Random(20261128);
+        for (int round = 0; round < 40; round++)
+        {
+            string key = "k" + round;
+            RdbValue v;
+            switch (round % 4)
+            {
+                case 0:
+                {
+                    var items = new List<byte[]>();
+                    int n = r.Next(1, round % 8 == 0 ? 3000 : 60);
+                    for (int i = 0; i < n; i++) items.Add(RandomElement(r));
+                    c.Call(new object[] { "RPUSH", key }.Concat(items).ToArray());
+                    v = new RdbList(items);
+                    break;
+                }
+                case 1:
+                {
+                    var seen = new HashSet<string>();
+                    var fields = new List<RdbHashField>();
+                    int n = r.Next(1, 40);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var f = RandomElement(r);
+                        if (f.Length > 64 || !seen.Add(S(f))) continue;
+                        var val = RandomElement(r);
+                        if (val.Length > 64) val = val[..64];
+                        fields.Add(new(f, val, 0));
+                    }
+                    c.Call(new object[] { "HSET", key }.Concat(fields.SelectMany(f => new object[] { f.Field, f.Value })).ToArray());
+                    v = new RdbHash(fields);
+                    break;
+                }
+                case 2:
+                {
+                    var seen = new HashSet<string>();
+                    var members = new List<RdbZMember>();
+                    int n = r.Next(1, round % 8 == 2 ? 400 : 100);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var m = RandomElement(r);
+                        if (m.Length > 100 || !seen.Add(S(m))) continue;
+                        double score = r.Next(4) switch
+                        {
+                            0 => r.Next(-1000, 1000),
+                            1 => (r.NextDouble() - 0.5) * Math.Pow(10, r.Next(-20, 25)),
+                            2 => r.Next(5),
+                            _ => Math.Round(r.NextDouble() * 1e19),
+                        };
+                        members.Add(new(m, score));
+                    }
+                    c.Call(new object[] { "ZADD", key }.Concat(members.SelectMany(m => new object[] { m.Score.ToString("R", CultureInfo.InvariantCulture), m.Member })).ToArray());
+                    v = new RdbZSet(members);
+                    break;
+                }
+                default:
+                {
+                    var st = new RdbStream();
+                    int n = r.Next(1, 500);
+                    string[] names = ["a", "b", "temperature", "1", "-5"];
+                    ulong ms = 1;
+                    for (int i = 0; i < n; i++)
+                    {
+                        ms += (ulong)r.Next(0, 3);
+                        string id = ms + "-" + (ulong)i;
+                        int nf = r.Next(1, 4);
+                        var fv = new byte[nf * 2][];
+                        for (int k = 0; k < nf; k++)
+                        {
+                            fv[k * 2] = B(names[r.Next(r.Next(2) == 0 ? 1 : names.Length)] + (k == 0 ? "" : k.ToString(CultureInfo.InvariantCulture)));
+                            fv[k * 2 + 1] = RandomElement(r);
+                        }
+                        if (fv.Where((_, j) => j % 2 == 0).Select(S).Distinct().Count() != nf) fv[0] = B("unique");
+                        c.Call(new object[] { "XADD", key, id }.Concat(fv).ToArray());
+                    }
+                    v = FromXInfoFull(c.Call("XINFO", "STREAM", key, "FULL", "COUNT", 0));
+                    break;
+                }
+            }
+            var want = Bytes(c.Call("DUMP", key));
+            var got = RdbWriter.CreateDumpPayload(v);
+            Assert.True(want.AsSpan().SequenceEqual(got), $"round {round} ({v.GetType().Name}): redis {want.Length} bytes, tern {got.Length}");
+        }
+    }
+
     [Fact]
     public void DumpPayloadsEqualRedisDumpBytes()
     {
