@@ -321,29 +321,42 @@ public sealed partial class RdbReader
 
     private static RdbSet CheckedSet(List<byte[]> members)
     {
-        var seen = new HashSet<byte[]>(members.Count, ReaderBytesComparer.Instance);
-        foreach (var m in members)
-            if (!seen.Add(m)) throw new RdbReadException("Duplicate set members detected");
+        if (HasDuplicate(members, static m => m)) throw new RdbReadException("Duplicate set members detected");
         return new RdbSet(members);
     }
 
     private static RdbZSet CheckedZSet(List<RdbZMember> members)
     {
-        var seen = new HashSet<byte[]>(members.Count, ReaderBytesComparer.Instance);
         foreach (var m in members)
-        {
             if (double.IsNaN(m.Score)) throw new RdbReadException("Zset with NAN score detected");
-            if (!seen.Add(m.Member)) throw new RdbReadException("Duplicate zset fields detected");
-        }
+        if (HasDuplicate(members, static m => m.Member)) throw new RdbReadException("Duplicate zset fields detected");
         return new RdbZSet(members);
     }
 
     private static RdbHash CheckedHash(List<RdbHashField> fields)
     {
-        var seen = new HashSet<byte[]>(fields.Count, ReaderBytesComparer.Instance);
-        foreach (var f in fields)
-            if (!seen.Add(f.Field)) throw new RdbReadException("Duplicate hash fields detected");
+        if (HasDuplicate(fields, static f => f.Field)) throw new RdbReadException("Duplicate hash fields detected");
         return new RdbHash(fields);
+    }
+
+    /// <summary>Duplicate names make Redis refuse a file; small aggregates are compared pairwise (no allocation).</summary>
+    private static bool HasDuplicate<T>(List<T> items, Func<T, byte[]> name)
+    {
+        int n = items.Count;
+        if (n <= 16)
+        {
+            for (int i = 1; i < n; i++)
+            {
+                var a = name(items[i]);
+                for (int j = 0; j < i; j++)
+                    if (a.AsSpan().SequenceEqual(name(items[j]))) return true;
+            }
+            return false;
+        }
+        var seen = new HashSet<byte[]>(n, ReaderBytesComparer.Instance);
+        foreach (var it in items)
+            if (!seen.Add(name(it))) return true;
+        return false;
     }
 
     // ---- Modules ----

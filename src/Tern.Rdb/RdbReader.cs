@@ -182,7 +182,7 @@ public sealed partial class RdbReader
         if (version < 1 || version > _options.MaxVersion)
             throw new RdbReadException($"Can't handle RDB format version {version}");
         _version = version;
-        _crcOn = version >= 5;
+        _crcOn = version >= 5 && _options.VerifyChecksum;
         _pos += 9;
         Deliver(() => sink.OnHeader(version));
 
@@ -273,7 +273,14 @@ public sealed partial class RdbReader
                     if (value is not null)
                     {
                         var k = new RdbKey(_db, key, expireAt, idle, freq);
-                        Deliver(() => sink.OnKey(in k, value));
+                        try
+                        {
+                            sink.OnKey(in k, value);
+                        }
+                        catch (Exception e)
+                        {
+                            throw new SinkException(e);
+                        }
                     }
                     expireAt = RdbKey.NoExpire;
                     idle = -1;
@@ -294,7 +301,7 @@ public sealed partial class RdbReader
             Ensure(8);
             stored = BinaryPrimitives.ReadUInt64LittleEndian(_buf.AsSpan(_pos, 8));
             _pos += 8;
-            if (_options.VerifyChecksum && stored != 0 && stored != computed)
+            if (_crcOn && stored != 0 && stored != computed)
                 throw new RdbReadException($"Wrong RDB checksum: expected {stored:x16}, computed {computed:x16}");
         }
         _unconsumed = _buf.AsMemory(_pos, _len - _pos);
