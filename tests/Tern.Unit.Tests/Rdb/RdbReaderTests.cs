@@ -376,6 +376,15 @@ public class RdbReaderTests
         var orphan = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
             .Len(1).Str("g").Len(0).Len(0).Len(0).Len(1).Str("bob").I64(1).Len(1).Raw(master).End();
         Bad(orphan, "not found in group global PEL");
+        var unowned = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
+            .Len(1).Str("g").Len(0).Len(0).Len(1).Raw(master).I64(1).Len(1).Len(0).End();
+        Bad(unowned, "PEL entry without consumer");
+        var dupGroup = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
+            .Len(2).Str("g").Len(0).Len(0).Len(0).Len(0).Str("g").Len(0).Len(0).Len(0).Len(0).End();
+        Bad(dupGroup, "Duplicated consumer group name g");
+        var dupConsumer = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
+            .Len(1).Str("g").Len(0).Len(0).Len(0).Len(2).Str("c").I64(1).Len(0).Str("c").I64(1).Len(0).End();
+        Bad(dupConsumer, "Duplicate stream consumer");
         // An empty stream (no nodes) is a valid key.
         var empty = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0).Len(0).End();
         Assert.Equal("stream:len=0,last=0-0,first=0-0,maxdel=0-0,added=0,entries=[],groups=[]", Show(Ok(empty).Get("st")));
