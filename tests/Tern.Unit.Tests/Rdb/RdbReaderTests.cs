@@ -227,6 +227,12 @@ public class RdbReaderTests
         var lp = Listpack("a", "b");
         lp[0]++; // header size no longer matches
         Bad(new HandRdb().Header(11).Key(20, "h").Str(lp).End(), "Listpack integrity check failed");
+        var badBack = Listpack("abc", "d");
+        badBack[6 + 4]++; // back-length of the first entry
+        Bad(new HandRdb().Header(11).Key(20, "b").Str(badBack).End(), "back-length");
+        var badCount = Listpack("abc", "d");
+        badCount[4] = 3;
+        Bad(new HandRdb().Header(11).Key(20, "c").Str(badCount).End(), "entry count");
     }
 
     [Fact]
@@ -419,6 +425,14 @@ public class RdbReaderTests
         var ms = new MemoryStream();
         s.CopyTo(ms);
         return ms.ToArray();
+    }
+
+    [Fact]
+    public void Read_twice_is_refused()
+    {
+        var r = new RdbReader(new MemoryStream(new HandRdb().Header(10).End()));
+        Assert.True(r.Read(new RecordingSink()).Ok);
+        Assert.False(r.Read(new RecordingSink()).Ok);
     }
 
     [Fact]
