@@ -287,25 +287,9 @@ public sealed partial class RdbReader
         return d;
     }
 
-    internal static bool TryParseScore(ReadOnlySpan<byte> s, out double d)
-    {
-        if (s.SequenceEqual("inf"u8) || s.SequenceEqual("+inf"u8) || s.SequenceEqual("infinity"u8))
-        {
-            d = double.PositiveInfinity;
-            return true;
-        }
-        if (s.SequenceEqual("-inf"u8) || s.SequenceEqual("-infinity"u8))
-        {
-            d = double.NegativeInfinity;
-            return true;
-        }
-        if (s.Length == 0 || s[0] == (byte)' ')
-        {
-            d = 0;
-            return false;
-        }
-        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out d) && !double.IsNaN(d);
-    }
+    /// <summary>A score written as text (old ZSET doubles, ziplist/listpack strings): glibc strtod, NaN refused.</summary>
+    internal static bool TryParseScore(ReadOnlySpan<byte> s, out double d) =>
+        Tern.Protocol.RespNumber.TryParseDouble(s, out d) && !double.IsNaN(d);
 
     private static RdbZSet? ZSetFromPairs(List<byte[]> items, string what)
     {
