@@ -32,6 +32,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Listener = new Listener(this);
         KeyspaceNotifier = new KeyspaceNotifier(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        Replication = new Replication.ReplicationManager(this);
         ApplyEvictionConfig();
         Keyspace.ResetSharedClocks(Clock.UnixMs());
         config.Changed += OnConfigChanged;
@@ -52,6 +53,9 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     /// <summary>Channels, patterns and shard channels with their subscribers.</summary>
     public PubSubRegistry PubSub { get; } = new();
     public Listener Listener { get; }
+
+    /// <summary>Replication ids, offset and backlog, and the link to the primary while this server is a replica.</summary>
+    public Replication.ReplicationManager Replication { get; }
 
     /// <summary>40 hex characters, new at every start (INFO server run_id).</summary>
     public string RunId { get; }
@@ -83,6 +87,19 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         _cron = new Thread(CronLoop) { IsBackground = true, Name = "tern-cron" };
         _cron.Start();
         Log.Notice($"Ready to accept connections tcp (port {Port})");
+        // replicaof in the config file or --replicaof: start replicating once the listener knows its port.
+        if (Config.ReplicaOfHost is { } primary)
+        {
+            if (Replication.IsSelf(primary, Config.ReplicaOfPort))
+            {
+                Log.Warning($"replicaof {primary} {Config.ReplicaOfPort} names this server itself: not replicating");
+                Config.ReplicaOfHost = null;
+            }
+            else
+            {
+                Replication.SetPrimary(primary, Config.ReplicaOfPort);
+            }
+        }
     }
 
     /// <summary>
@@ -167,6 +184,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
+        Replication.Shutdown();
         Listener.Stop();
         foreach (var c in Clients.Snapshot()) c.Close();
         _stoppedTcs.TrySetResult();

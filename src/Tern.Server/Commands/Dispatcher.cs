@@ -87,6 +87,13 @@ public sealed class Dispatcher
             Reject(ctx, cmd, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return;
         }
+        // replica-serve-stale-data no and the link with the primary is not up: only "stale" commands run (for EXEC,
+        // every queued command must be one).
+        if (_server.Replication.DenyStale && !client.IsPrimaryLink && DeniedWhenStale(ctx, cmd))
+        {
+            Reject(ctx, cmd, Errors.MasterDown);
+            return;
+        }
         if (_server.Loading && (flags & CommandFlags.Loading) == 0)
         {
             Reject(ctx, cmd, Errors.Loading);
@@ -115,6 +122,15 @@ public sealed class Dispatcher
             return;
         }
         Call(ctx, cmd);
+    }
+
+    private static bool DeniedWhenStale(CommandContext ctx, CommandDef cmd)
+    {
+        if ((cmd.Flags & CommandFlags.Stale) == 0) return true;
+        if (cmd.FullName != "exec" || !ctx.Transaction.Active) return false;
+        foreach (var (_, queued) in ctx.Transaction.Queue)
+            if ((queued.Flags & CommandFlags.Stale) == 0) return true;
+        return false;
     }
 
     private static bool RunsInsideMulti(CommandDef cmd) =>
@@ -327,11 +343,12 @@ public sealed class Dispatcher
         if (sink == null) return;
         var p = ctx.Propagation;
         if (p.Commands == 0) p.Verbatim(ctx.Args);
-        if (ctx.InExec && !ctx.ExecPropagationOpen)
+        if (ctx.InExec)
         {
-            // A transaction reaches replicas wrapped in MULTI ... EXEC, as Redis propagates it.
-            sink.Append(ctx.Db, "*1\r\n$5\r\nMULTI\r\n"u8, 1);
-            ctx.ExecPropagationOpen = true;
+            // A transaction reaches replicas wrapped in MULTI ... EXEC, as Redis propagates it; EXEC hands the
+            // whole block to the sink at its end, so writes of other clients cannot land inside it.
+            ctx.AddToExecBlock(p.Bytes, p.Commands);
+            return;
         }
         sink.Append(ctx.Db, p.Bytes, p.Commands);
     }

@@ -89,6 +89,7 @@ public sealed partial class ServerConfig
     {
         Register();
         RegisterEncodings();
+        RegisterReplication();
     }
 
     private void Register()

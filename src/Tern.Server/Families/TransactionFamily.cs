@@ -104,8 +104,13 @@ public static class TransactionFamily
                 ctx.Args = args;
                 ctx.Server.Dispatcher.Call(ctx, cmd);
             }
-            if (ctx.ExecPropagationOpen)
-                ctx.Server.PropagationSink?.Append(ctx.Db, "*1\r\n$4\r\nEXEC\r\n"u8, 1);
+            if (ctx.ExecPropagationOpen && ctx.Server.PropagationSink is { } sink)
+            {
+                var block = ctx.ExecBlock!;
+                block.Raw("*1\r\n$4\r\nEXEC\r\n"u8, 1);
+                sink.AppendBlock(ctx.ExecFirstDb, ctx.ExecLastDb, block.Bytes, block.Commands);
+                block.Clear();
+            }
         }
         finally
         {
