@@ -97,7 +97,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
             }
             else
             {
-                Replication.SetPrimary(primary, Config.ReplicaOfPort);
+                Replication.SetPrimary(primary, Config.ReplicaOfPort, atStartup: true);
             }
         }
     }

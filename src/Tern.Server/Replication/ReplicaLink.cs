@@ -311,6 +311,10 @@ public sealed class ReplicaLink
         {
             result = FullSyncLoader.Load(_server, payload, length, _ => payload.KeepAlive());
         }
+        catch (Exception e) when (e is not LinkException || !_stop)
+        {
+            throw new LinkException($"Failed trying to load the MASTER synchronization DB from socket, the old data is kept: {e.Message}");
+        }
         finally
         {
             _repl.Loading = false;

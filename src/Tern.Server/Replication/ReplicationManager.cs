@@ -78,7 +78,8 @@ public sealed class ReplicationManager
     }
 
     /// <summary>REPLICAOF host port (replicationSetMaster): become a replica of host:port.</summary>
-    public void SetPrimary(string host, int port)
+    /// <param name="atStartup">replicaof from the config file or command line: there is no history of our own to offer.</param>
+    public void SetPrimary(string host, int port, bool atStartup = false)
     {
         lock (_roleLock)
         {
@@ -91,7 +92,7 @@ public sealed class ReplicationManager
             _server.Config.ReplicaOfHost = host;
             _server.Config.ReplicaOfPort = port;
             // A primary offers its own history for PSYNC; a replica that changes primary keeps its cached state.
-            var link = new ReplicaLink(_server, this, host, port, cacheMyself: wasPrimary || _link!.Snapshot().HasCached);
+            var link = new ReplicaLink(_server, this, host, port, cacheMyself: !atStartup && (wasPrimary || _link!.Snapshot().HasCached));
             _link = link;
             link.Start();
         }
