@@ -240,7 +240,7 @@ public static class InfoBuilder
         // Tern has neither RDB snapshots nor an append-only file yet: nothing ever saved, nothing in progress.
         w.Section("Persistence");
         w.Field("loading", s.Loading ? 1 : 0);
-        w.Field("async_loading", 0);
+        w.Field("async_loading", s.Replication.Loading ? 1 : 0);
         w.Field("current_cow_peak", 0);
         w.Field("current_cow_size", 0);
         w.Field("current_cow_size_age", 0);

@@ -34,7 +34,9 @@ public static class RdbLoading
         state.LoadingTotalBytes = totalBytes < 0 ? 0 : totalBytes;
         state.LoadingLoadedBytes = 0;
         state.LoadingRdbUsedMem = 0;
-        server.Loading = true;
+        // A replica's full sync loads "asynchronously" (Redis's swapdb diskless load): the old dataset keeps serving
+        // reads until the new one replaces it, so clients do not get -LOADING (INFO async_loading:1 instead).
+        if (!asReplica) server.Loading = true;
         try
         {
             var staging = new Keyspace(server.Config.Databases) { Lfu = server.Keyspace.Lfu };

@@ -12,11 +12,8 @@ internal static class FullSyncLoader
 {
     public static FullSyncResult Load(TernServer server, Stream input, long totalBytes, Action<long> progress)
     {
-        // Replaced by Persistence.RdbLoading.LoadReplacing once the persistence branch is merged.
-        _ = server;
-        _ = input;
-        _ = totalBytes;
-        _ = progress;
-        return new FullSyncResult(false, "RDB loader not available", new Dictionary<string, byte[]>(), default, 0);
+        var outcome = Persistence.RdbLoading.LoadReplacing(server, input, asReplica: true, totalBytes, progress);
+        return new FullSyncResult(outcome.Result.Ok, outcome.Result.Ok ? null : Persistence.RdbLoading.Describe(outcome.Result),
+            outcome.Aux, outcome.Unconsumed, outcome.KeysLoaded);
     }
 }
