@@ -119,7 +119,7 @@ public sealed class ReplicationTests
         p.Call("SELECT", 4);
         p.Call("SET", "d4", "z");
         p.Call("INCR", "d4n");
-        Assert.Equal(3, p.Call("EXEC").Items!.Count);
+        Assert.Equal(4, p.Call("EXEC").Items!.Count);
         // A script's effects.
         p.Call("EVAL", "redis.call('set', KEYS[1], 'e'); redis.call('rpush', KEYS[2], 'a', 'b'); return 1", 2, "ev1", "ev2");
         WaitCaughtUp(p, t);
@@ -204,6 +204,40 @@ public sealed class ReplicationTests
         // The next attempt goes through.
         WaitCaughtUp(p, t, seconds: 40);
         Assert.True(t.Call("GET", "old").IsNull);
+        AssertSameData(p, t);
+    }
+
+    [Fact]
+    public void DuringTheTransferOldDataServesReadsAndInfoShowsProgress()
+    {
+        using var redis = Primary("--repl-diskless-sync", "no");
+        using var proxy = new TcpProxy(redis.Port);
+        using var tern = new TernHost();
+        using var p = new RespClient(redis.Port);
+        using var t = tern.Connect();
+        Populate(p, bigBytes: 1_000_000);
+        t.Call("SET", "old", "data");
+        proxy.HoldAfterDownstream = 300_000;
+        ReplicaOf(t, proxy.Port);
+        Wait.Until(() => Info(t).GetValueOrDefault("master_sync_in_progress") == "1" && Num(Info(t), "master_sync_read_bytes") > 100_000,
+            "the transfer to be under way");
+        var info = Info(t);
+        long total = Num(info, "master_sync_total_bytes");
+        long read = Num(info, "master_sync_read_bytes");
+        Assert.True(total > 1_000_000, $"total {total}");
+        Assert.Equal(total - read, Num(info, "master_sync_left_bytes"));
+        Assert.Matches(@"^\d+\.\d\d$", info["master_sync_perc"]);
+        Assert.True(info.ContainsKey("master_sync_last_io_seconds_ago"));
+        Assert.Equal("down", info["master_link_status"]);
+        Assert.Equal("sync", t.Call("ROLE").Items![3].Text);
+        // The old dataset keeps serving reads while the new one loads.
+        Assert.Equal("data", t.Call("GET", "old").Text);
+        var persistence = Info(t, "persistence");
+        Assert.Equal("0", persistence["loading"]);
+        Assert.Equal("1", persistence["async_loading"]);
+        proxy.HoldAfterDownstream = -1;
+        WaitCaughtUp(p, t);
+        Assert.Equal("0", Info(t, "persistence")["async_loading"]);
         AssertSameData(p, t);
     }
 

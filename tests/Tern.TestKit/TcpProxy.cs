@@ -43,6 +43,9 @@ public sealed class TcpProxy : IDisposable
     /// <summary>When &gt;= 0: a connection is cut once it relayed this many bytes from the target (then reset to -1).</summary>
     public long CutAfterDownstream = -1;
 
+    /// <summary>When &gt;= 0: what the target sends is held back once this many bytes were relayed, until it is set to -1.</summary>
+    public long HoldAfterDownstream = -1;
+
     /// <summary>Rewrites <paramref name="from"/> into <paramref name="to"/> (same length) in what the target sends.</summary>
     public void Replace(byte[] from, byte[] to)
     {
@@ -142,6 +145,21 @@ public sealed class TcpProxy : IDisposable
                         Interlocked.Add(ref _downstream, part);
                         Interlocked.Exchange(ref CutAfterDownstream, -1);
                         break;
+                    }
+                    long hold = Interlocked.Read(ref HoldAfterDownstream);
+                    if (hold >= 0 && relayed + n >= hold)
+                    {
+                        int part = (int)Math.Max(0, hold - relayed);
+                        if (part > 0) to.Send(buf, 0, part, SocketFlags.None);
+                        relayed += part;
+                        Interlocked.Add(ref _downstream, part);
+                        while (Interlocked.Read(ref HoldAfterDownstream) >= 0 && !_disposed) Thread.Sleep(10);
+                        int rest = n - part;
+                        int o = part;
+                        while (o < n) o += to.Send(buf, o, n - o, SocketFlags.None);
+                        relayed += rest;
+                        Interlocked.Add(ref _downstream, rest);
+                        continue;
                     }
                     relayed += n;
                     Interlocked.Add(ref _downstream, n);
