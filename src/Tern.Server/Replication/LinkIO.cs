@@ -171,7 +171,8 @@ internal sealed class LinkIO : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Closes the socket from another thread: a blocked read or poll on the link thread then fails.</summary>
+    public void Abort()
     {
         try
         {
@@ -181,6 +182,12 @@ internal sealed class LinkIO : IDisposable
         {
         }
         _socket.Dispose();
+    }
+
+    /// <summary>Closes the socket and returns the buffer (only on the link's own thread).</summary>
+    public void Dispose()
+    {
+        Abort();
         var b = Buffer;
         Buffer = [];
         if (b.Length > 0) ArrayPool<byte>.Shared.Return(b);

@@ -78,7 +78,7 @@ public sealed class ReplicaLink
     {
         lock (_applyLock) _stop = true;
         _wake.Set();
-        _io?.Dispose();
+        _io?.Abort();
         if (_thread != null && _thread != Thread.CurrentThread) _thread.Join(TimeSpan.FromSeconds(10));
         _state = LinkState.None;
     }
@@ -168,7 +168,11 @@ public sealed class ReplicaLink
             var connect = socket.ConnectAsync(Host, Port, cts.Token).AsTask();
             while (!connect.Wait(100))
             {
-                if (_stop) throw new LinkException("Replication link stopped.");
+                if (_stop)
+                {
+                    socket.Dispose();
+                    throw new LinkException("Replication link stopped.");
+                }
             }
         }
         catch (AggregateException e) when (e.InnerException is SocketException or OperationCanceledException)
