@@ -187,6 +187,35 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public void SwitchingToAnotherReplicaOfTheSamePrimaryContinues()
+    {
+        using var redis = Primary();
+        using var other = Primary();
+        using var tern = new TernHost();
+        using var p = new RespClient(redis.Port);
+        using var o = new RespClient(other.Port);
+        using var t = tern.Connect();
+        Populate(p, bigBytes: 10_000);
+        o.Call("REPLICAOF", "127.0.0.1", redis.Port);
+        ReplicaOf(t, redis.Port);
+        WaitCaughtUp(p, t);
+        WaitCaughtUp(p, o);
+        for (int i = 0; i < 30; i++) p.Call("SET", "more" + i, i);
+        WaitCaughtUp(p, t);
+        WaitCaughtUp(p, o);
+        // Same history, same offsets: the other replica accepts Tern's PSYNC and sends nothing it already has.
+        ReplicaOf(t, other.Port);
+        WaitCaughtUp(o, t);
+        Assert.Equal("1", Info(o, "stats")["sync_partial_ok"]);
+        Assert.Equal("0", Info(o, "stats")["sync_full"]);
+        p.Call("SET", "via-chain", "1");
+        WaitCaughtUp(p, o);
+        WaitCaughtUp(o, t);
+        Assert.Equal("1", t.Call("GET", "via-chain").Text);
+        AssertSameData(p, t);
+    }
+
+    [Fact]
     public void CutMidTransferKeepsOldDataThenSyncs()
     {
         using var redis = Primary("--repl-diskless-sync", "no");
@@ -312,6 +341,7 @@ public sealed class ReplicationTests
         Assert.Equal("-1", role.Items[4].Text);
         Assert.Equal("data", t.Call("GET", "old").Text);
         Assert.Equal("-READONLY You can't write against a read only replica.", t.Call("SET", "x", "1").Text);
+        Assert.StartsWith("-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0", t.Call("WAIT", 1, 0).Text);
         // replica-serve-stale-data no: only "stale" commands run while the link is down.
         t.Call("CONFIG", "SET", "replica-serve-stale-data", "no");
         Assert.Equal("-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", t.Call("GET", "old").Text);

@@ -6,6 +6,8 @@ public static partial class Errors
     public static ReadOnlySpan<byte> InvalidMasterPort => "ERR Invalid master port"u8;
     public static ReadOnlySpan<byte> ReplicaOfFromReplica => "ERR Command is not valid when client is a replica."u8;
 
+    public static ReadOnlySpan<byte> WaitOnReplica => "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."u8;
+
     /// <summary>
     /// Tern refuses to replicate from its own address (Redis would start a sync with itself and fail later).
     /// </summary>

@@ -51,6 +51,59 @@ public static class ReplicationFamily
         ctx.Reply.Ok();
     }
 
+    // WAIT numreplicas timeout
+    private static void Wait(CommandContext ctx)
+    {
+        if (ctx.Server.Replication.IsReplica)
+        {
+            ctx.Error(Errors.WaitOnReplica);
+            return;
+        }
+        if (!RespNumber.TryParseInt64(ctx.Arg(1), out long numReplicas))
+        {
+            ctx.Error(Errors.NotInteger);
+            return;
+        }
+        if (!RespNumber.TryParseInt64(ctx.Arg(2), out long timeout))
+        {
+            ctx.Error(Errors.TimeoutNotInteger);
+            return;
+        }
+        if (timeout < 0)
+        {
+            ctx.Error(Errors.TimeoutNegative);
+            return;
+        }
+        // Tern serves no replicas yet, so none has acknowledged anything: answer at once when that is enough or
+        // inside a transaction, otherwise wait for the timeout (0: until CLIENT UNBLOCK or the client leaves).
+        const long acked = 0;
+        if (acked >= numReplicas || ctx.InExec)
+        {
+            ctx.Reply.Integer(acked);
+            return;
+        }
+        ctx.Client.Blocked = new ReplicaAckWait(timeout);
+    }
+
+    /// <summary>A WAIT that no replica can satisfy: it ends at its timeout (or CLIENT UNBLOCK) answering 0.</summary>
+    private sealed class ReplicaAckWait : Network.BlockedWait
+    {
+        private readonly Timer? _timer;
+
+        public ReplicaAckWait(long timeoutMs)
+        {
+            if (timeoutMs > 0) _timer = new Timer(static s => ((ReplicaAckWait)s!).TryComplete(Network.UnblockReason.Timeout), this, timeoutMs, Timeout.Infinite);
+        }
+
+        public override bool TryComplete(Network.UnblockReason reason)
+        {
+            _timer?.Dispose();
+            return base.TryComplete(reason);
+        }
+
+        protected override void Reply(CommandContext ctx, Network.UnblockReason reason) => ctx.Reply.Integer(0);
+    }
+
     // ROLE
     private static void Role(CommandContext ctx)
     {
@@ -91,5 +144,6 @@ public static class ReplicationFamily
         t.Add("replicaof", ReplicaOf);
         t.Add("slaveof", ReplicaOf);
         t.Add("role", Role);
+        t.Add("wait", Wait);
     }
 }
