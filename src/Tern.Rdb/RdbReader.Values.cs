@@ -206,9 +206,11 @@ public sealed partial class RdbReader
             throw new RdbReadException("Stream has a length but no listpacks");
 
         int groups = ReadCount();
+        var groupNames = new HashSet<byte[]>(ReaderBytesComparer.Instance);
         for (int g = 0; g < groups; g++)
         {
             var group = new RdbStreamGroup(ReadString());
+            if (!groupNames.Add(group.Name)) throw new RdbReadException("Duplicated consumer group name " + Latin1(group.Name));
             group.LastId = new RdbStreamId(ReadLen(), ReadLen());
             if (type >= RdbFormat.TypeStreamListpacks2) group.EntriesRead = unchecked((long)ReadLen());
             int pel = ReadCount();
@@ -222,9 +224,12 @@ public sealed partial class RdbReader
                 group.Pending.Add(new RdbPendingEntry(id, deliveryTime, count));
             }
             int consumers = ReadCount();
+            var consumerNames = new HashSet<byte[]>(ReaderBytesComparer.Instance);
+            var owners = new HashSet<RdbStreamId>();
             for (int c = 0; c < consumers; c++)
             {
                 var consumer = new RdbStreamConsumer(ReadString());
+                if (!consumerNames.Add(consumer.Name)) throw new RdbReadException("Duplicate stream consumer detected");
                 consumer.SeenTimeMs = ReadInt64LE();
                 if (type >= RdbFormat.TypeStreamListpacks3) consumer.ActiveTimeMs = ReadInt64LE();
                 int owned = ReadCount();
@@ -233,14 +238,20 @@ public sealed partial class RdbReader
                     RdbStreamId id = ReadRawStreamId();
                     if (!pelIds.Contains(id))
                         throw new RdbReadException("Consumer entry not found in group global PEL");
+                    if (!owners.Add(id)) throw new RdbReadException("Duplicated consumer PEL entry loading a stream consumer group");
                     consumer.Pending.Add(id);
                 }
                 group.Consumers.Add(consumer);
             }
+            // Redis checks this under deep sanitization; a NACK without an owner would crash it later.
+            if (owners.Count != group.Pending.Count)
+                throw new RdbReadException("Stream CG PEL entry without consumer");
             s.Groups.Add(group);
         }
         return s;
     }
+
+    private static string Latin1(byte[] b) => System.Text.Encoding.Latin1.GetString(b, 0, Math.Min(b.Length, 128));
 
     private RdbStreamId ReadRawStreamId()
     {

@@ -264,6 +264,9 @@ public sealed class ReplicationTests
         var persistence = Info(t, "persistence");
         Assert.Equal("0", persistence["loading"]);
         Assert.Equal("1", persistence["async_loading"]);
+        Assert.True(persistence.ContainsKey("loading_start_time"));
+        // As in Redis, commands flagged no_async_loading wait for the end of the load.
+        Assert.Equal("-LOADING Redis is loading the dataset in memory", t.Call("REPLICAOF", "NO", "ONE").Text);
         proxy.HoldAfterDownstream = -1;
         WaitCaughtUp(p, t);
         Assert.Equal("0", Info(t, "persistence")["async_loading"]);

@@ -94,6 +94,13 @@ public sealed class Dispatcher
             Reject(ctx, cmd, Errors.MasterDown);
             return;
         }
+        // While a replica's full sync loads in the background, commands flagged no_async_loading are refused as in
+        // Redis (the old data still serves everything else).
+        if (_server.Replication.Loading && (flags & CommandFlags.NoAsyncLoading) != 0 && !client.IsPrimaryLink)
+        {
+            Reject(ctx, cmd, Errors.Loading);
+            return;
+        }
         if (_server.Loading && (flags & CommandFlags.Loading) == 0)
         {
             Reject(ctx, cmd, Errors.Loading);
