@@ -20,7 +20,7 @@ internal sealed class LinkIO : IDisposable
     private readonly Func<bool> _stopped;
     private readonly Action<int> _received;
 
-    public byte[] Buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    public byte[] Buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
     public int Start, End;
 
     public LinkIO(Socket socket, Func<bool> stopped, Action<int> received)

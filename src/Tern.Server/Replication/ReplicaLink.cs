@@ -165,7 +165,9 @@ public sealed class ReplicaLink
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, _server.Config.ReplTimeout)));
-            var connect = socket.ConnectAsync(Host, Port, cts.Token).AsTask();
+            // An address needs no name lookup.
+            var connect = (System.Net.IPAddress.TryParse(Host, out var address)
+                ? socket.ConnectAsync(address, Port, cts.Token) : socket.ConnectAsync(Host, Port, cts.Token)).AsTask();
             while (!connect.Wait(100))
             {
                 if (_stop)
