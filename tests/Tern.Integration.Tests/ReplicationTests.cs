@@ -216,6 +216,48 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public void ReplicaOfInsideMultiExecWhileTheStreamFlows()
+    {
+        // Sentinel promotes and re-points with MULTI; SLAVEOF ...; EXEC.
+        using var redis = Primary();
+        using var tern = new TernHost();
+        using var p = new RespClient(redis.Port);
+        using var t = tern.Connect();
+        ReplicaOf(t, redis.Port);
+        WaitCaughtUp(p, t);
+        using var stop = new CancellationTokenSource();
+        var writer = new Thread(() =>
+        {
+            using var w = new RespClient(redis.Port);
+            for (int i = 0; !stop.IsCancellationRequested; i++) w.Call("SET", "flow" + (i % 100), i);
+        });
+        writer.Start();
+        try
+        {
+            Wait.Until(() => t.Call("EXISTS", "flow5").Integer == 1, "the stream to flow");
+            for (int round = 0; round < 3; round++)
+            {
+                t.Call("MULTI");
+                t.Call("REPLICAOF", "NO", "ONE");
+                var r = t.Call("EXEC");
+                Assert.Equal("+OK", r.Items![0].Text);
+                Assert.Equal("master", Info(t)["role"]);
+                t.Call("MULTI");
+                t.Call("REPLICAOF", "127.0.0.1", redis.Port);
+                Assert.Equal("+OK", t.Call("EXEC").Items![0].Text);
+                Wait.Until(() => Info(t)["master_link_status"] == "up", "the link to come back");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            writer.Join();
+        }
+        WaitCaughtUp(p, t);
+        AssertSameData(p, t);
+    }
+
+    [Fact]
     public void CutMidTransferKeepsOldDataThenSyncs()
     {
         using var redis = Primary("--repl-diskless-sync", "no");

@@ -62,6 +62,7 @@ public sealed class ReplicationLogTests
         var log = new ReplicationLog();
         log.Resize(1); // raised to 16 KB
         log.AdoptPrimaryHistory(new string('c', 40), 0);
+        log.Proxying = true;
         var chunk = new byte[1000];
         for (int i = 0; i < 40; i++)
         {

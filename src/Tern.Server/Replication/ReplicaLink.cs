@@ -32,6 +32,7 @@ public sealed class ReplicaLink
     private readonly object _applyLock = new();
     private readonly ManualResetEventSlim _wake = new(false);
     private Thread? _thread;
+    private Thread? _previous;
     private volatile bool _stop;
     private volatile LinkIO? _io;
 
@@ -67,8 +68,13 @@ public sealed class ReplicaLink
     /// <summary>Why the last attempt failed (also logged), null after a success.</summary>
     public string? LastError { get; private set; }
 
-    public void Start()
+    /// <summary>
+    /// Starts the link's thread. <paramref name="previous"/>: the link this one replaces; its thread may still be
+    /// finishing a command (see <see cref="Stop"/>), so this one waits for it before asking for a PSYNC offset.
+    /// </summary>
+    public void Start(ReplicaLink? previous = null)
     {
+        _previous = previous?._thread;
         _thread = new Thread(Run) { IsBackground = true, Name = "tern-replica-link" };
         _thread.Start();
     }
@@ -76,11 +82,27 @@ public sealed class ReplicaLink
     /// <summary>Stops the link: no command is applied after this returns; waits for the thread (bounded).</summary>
     public void Stop()
     {
-        lock (_applyLock) _stop = true;
+        // REPLICAOF inside MULTI/EXEC runs with every shard lock held: the link thread may be waiting for one of
+        // them in the middle of a command, holding the apply lock. Then do not wait for it: it finishes that one
+        // command when EXEC ends (data and offset both include it, so it simply belongs to the new history) and
+        // stops before the next.
+        bool holdsKeyspace = HoldsAnyShardLock();
+        if (holdsKeyspace) _stop = true;
+        else
+        {
+            lock (_applyLock) _stop = true;
+        }
         _wake.Set();
         _io?.Abort();
-        if (_thread != null && _thread != Thread.CurrentThread) _thread.Join(TimeSpan.FromSeconds(10));
+        if (!holdsKeyspace && _thread != null && _thread != Thread.CurrentThread) _thread.Join(TimeSpan.FromSeconds(10));
         _state = LinkState.None;
+    }
+
+    private bool HoldsAnyShardLock()
+    {
+        foreach (var shard in _server.Keyspace.Shards)
+            if (shard.Lock.IsHeldByCurrentThread) return true;
+        return false;
     }
 
     /// <summary>The figures INFO replication prints for the replica side, read at one instant.</summary>
@@ -105,6 +127,8 @@ public sealed class ReplicaLink
 
     private void Run()
     {
+        _previous?.Join(TimeSpan.FromSeconds(30));
+        _previous = null;
         int failures = 0;
         while (!_stop)
         {
@@ -481,6 +505,7 @@ public sealed class ReplicaLink
                 if (_stop) return;
                 if (IsReplconf(_args)) Replconf(io);
                 else Apply();
+                // Counted even if a stop came meanwhile (REPLICAOF inside EXEC): the data has it, so must the log.
                 io.Start += consumed;
                 if (!_ctx.Transaction.Active)
                 {

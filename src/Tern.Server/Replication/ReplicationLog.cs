@@ -196,6 +196,9 @@ public sealed class ReplicationLog : IPropagationSink
         if (applied.Length == 0) return;
         lock (_lock)
         {
+            // Promoted meanwhile (REPLICAOF NO ONE inside EXEC while the link finished a command): the dispatcher
+            // already propagated that command into the log as our own write.
+            if (!_proxying) return;
             // Even without a backlog a replica follows the primary's offset (it adopted it at the sync).
             if (_ring == null) _offset += applied.Length;
             else WriteLocked(applied);

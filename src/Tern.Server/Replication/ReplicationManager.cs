@@ -84,7 +84,8 @@ public sealed class ReplicationManager
         lock (_roleLock)
         {
             bool wasPrimary = _link == null;
-            _link?.Stop();
+            var previous = _link;
+            previous?.Stop();
             _server.Keyspace.IsReplica = true;
             _server.Log.Role = 'S';
             Log.Proxying = true;
@@ -94,7 +95,7 @@ public sealed class ReplicationManager
             // A primary offers its own history for PSYNC; a replica that changes primary keeps its cached state.
             var link = new ReplicaLink(_server, this, host, port, cacheMyself: !atStartup && (wasPrimary || _link!.Snapshot().HasCached));
             _link = link;
-            link.Start();
+            link.Start(previous);
         }
     }
 
