@@ -61,8 +61,12 @@ now() { date +%s.%N; }
 timed() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); echo "$t1 - $t0" | bc -l; }
 ratio() { echo "$1 / $2" | bc -l; }
 
-# One untimed round first: Tern's code is compiled at first use (tiered JIT), a long-running server has it warm.
-for p in "$RPORT" "$TPORT"; do redis-cli -p "$p" save >/dev/null; redis-cli -p "$p" debug reload nosave >/dev/null; done
+# Untimed rounds first: Tern's code is compiled at first use and recompiled optimized after a few calls (tiered
+# JIT); a long-running server has it warm. Both servers get the same rounds.
+for _ in 1 2 3; do
+  for p in "$RPORT" "$TPORT"; do redis-cli -p "$p" save >/dev/null; redis-cli -p "$p" debug reload nosave >/dev/null; done
+  sleep 0.2
+done
 rsave=$(timed redis-cli -p "$RPORT" save)
 tsave=$(timed redis-cli -p "$TPORT" save)
 rsize=$(stat -c %s "$work/redis/dump.rdb"); tsize=$(stat -c %s "$work/tern/dump.rdb")
