@@ -201,6 +201,71 @@ public sealed class PersistenceTests
         Assert.Null(c.Call("GET", "mine").Text);
     }
 
+    /// <summary>Serves the first <c>stopAt</c> bytes, then waits until released (a load in progress).</summary>
+    private sealed class GatedStream(byte[] data, int stopAt) : Stream
+    {
+        private int _pos;
+        public readonly ManualResetEventSlim Release = new(false);
+        public volatile bool Blocked;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_pos >= stopAt && !Release.IsSet)
+            {
+                Blocked = true;
+                Release.Wait();
+            }
+            int limit = Release.IsSet ? data.Length : stopAt;
+            int n = Math.Min(count, limit - _pos);
+            if (n <= 0) return 0;
+            Array.Copy(data, _pos, buffer, offset, n);
+            _pos += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => data.Length;
+        public override long Position { get => _pos; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task WhileLoadingCommandsWaitAndInfoShowsTheProgress()
+    {
+        using var source = new TernHost();
+        using (var sc = source.Connect())
+        {
+            PersistenceData.FillAllTypes(sc);
+            Assert.Equal("+OK", sc.Call("SAVE").Text);
+        }
+        var bytes = File.ReadAllBytes(Path.Combine(source.Dir, "dump.rdb"));
+        using var tern = new TernHost();
+        using var c = tern.Connect();
+        var gate = new GatedStream(bytes, bytes.Length / 2);
+        var load = Task.Run(() => Tern.Server.Persistence.RdbLoading.LoadReplacing(tern.Server, gate, false, bytes.Length));
+        Wait.Until(() => gate.Blocked, "the load to be half way");
+        Assert.Equal("-LOADING Redis is loading the dataset in memory", c.Call("GET", "x").Text);
+        Assert.Equal("1", SnapshotTests.Info(c, "loading"));
+        Assert.Equal(bytes.Length.ToString(), SnapshotTests.Info(c, "loading_total_bytes"));
+        long loaded = long.Parse(SnapshotTests.Info(c, "loading_loaded_bytes"));
+        Assert.InRange(loaded, 1, bytes.Length);
+        double perc = double.Parse(SnapshotTests.Info(c, "loading_loaded_perc"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(perc, 0.01, 100);
+        Assert.True(long.Parse(SnapshotTests.Info(c, "loading_rdb_used_mem")) > 0);
+        Assert.InRange(long.Parse(SnapshotTests.Info(c, "loading_start_time")), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        SnapshotTests.Info(c, "loading_eta_seconds");
+        gate.Release.Set();
+        var outcome = await load;
+        Assert.True(outcome.Result.Ok, outcome.Result.Error);
+        Assert.Equal("0", SnapshotTests.Info(c, "loading"));
+        Assert.Equal("12", c.Call("GET", "int:small").Text);
+    }
+
     [Fact]
     public void ACorruptFileAtStartStopsTheServerWithAClearError()
     {
@@ -276,5 +341,78 @@ public sealed class PersistenceTests
         using var c = new RespClient(again.Port);
         Assert.Equal("v", c.Call("GET", "k").Text);
         Assert.Equal("v1", c.Call("FCALL", "myfunc", "0", "v1").Text);
+    }
+}
+
+/// <summary>
+/// The shared fixtures written by Redis 2.6 to 7.4 (../shared/fixtures/rdb): each loads into the server (or is
+/// refused with a clear error, the data kept), and Tern's rewrite of it passes redis-check-rdb and loads into
+/// redis-server 7.0 with the same digest.
+/// </summary>
+public sealed class RdbFixtureTests
+{
+    private static readonly string FixtureDir = Path.Combine(FindShared(), "fixtures", "rdb");
+
+    private static string FindShared()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, "shared");
+            if (Directory.Exists(Path.Combine(candidate, "fixtures"))) return candidate;
+        }
+        return "/work/shared";
+    }
+
+    [Theory]
+    [InlineData("redis-encodings.rdb")]
+    [InlineData("redis-hash-zipmap.rdb")]
+    [InlineData("redis-hash-ziplist.rdb")]
+    [InlineData("redis-zset-ziplist.rdb")]
+    [InlineData("redis-list-quicklist.rdb")]
+    [InlineData("redis-scriptbackup.rdb")]
+    [InlineData("redis-corrupt_empty_keys.rdb")]
+    [InlineData("dragonfly-redis6_small.rdb")]
+    [InlineData("dragonfly-redis6_stream.rdb")]
+    [InlineData("dragonfly-hll.rdb")]
+    [InlineData("dragonfly-empty.rdb")]
+    [InlineData("dragonfly-RDB_TYPE_STREAM_LISTPACKS_2.rdb")]
+    [InlineData("dragonfly-redis7_small.rdb")]
+    [InlineData("dragonfly-ignore_expiry.rdb")]
+    [InlineData("dragonfly-RDB_TYPE_STREAM_LISTPACKS_3.rdb")]
+    public void LoadsAndRoundTripsThroughRedis(string fixture)
+    {
+        using var tern = new TernHost();
+        using var c = tern.Connect();
+        File.Copy(Path.Combine(FixtureDir, fixture), Path.Combine(tern.Dir, "dump.rdb"));
+        Assert.Equal("+OK", c.Call("DEBUG", "RELOAD", "NOSAVE").Text);
+        string digest = PersistenceData.Digest(c);
+        Assert.Equal("+OK", c.Call("SAVE").Text);
+        var psi = new ProcessStartInfo("redis-check-rdb", Path.Combine(tern.Dir, "dump.rdb")) { RedirectStandardOutput = true };
+        using (var p = Process.Start(psi)!)
+        {
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, output);
+        }
+        using var redis = new RedisServerProcess("--dir", tern.Dir, "--dbfilename", "dump.rdb");
+        using var rc = new RespClient(redis.Port);
+        Assert.Equal(digest, PersistenceData.Digest(rc));
+        Assert.Equal(PersistenceData.Describe(c, encodings: false).Count, PersistenceData.Describe(rc, encodings: false).Count);
+    }
+
+    [Theory]
+    [InlineData("redis-corrupt_ziplist.rdb")]
+    [InlineData("dragonfly-redis_json.rdb")]
+    public void RefusedWithTheDataKept(string fixture)
+    {
+        using var tern = new TernHost();
+        using var c = tern.Connect();
+        c.Call("SET", "mine", "kept");
+        File.Copy(Path.Combine(FixtureDir, fixture), Path.Combine(tern.Dir, "dump.rdb"));
+        Assert.Equal("-ERR Error trying to load the RDB dump", c.Call("DEBUG", "RELOAD", "NOSAVE").Text);
+        Assert.Equal("kept", c.Call("GET", "mine").Text);
+        // At start-up the same file stops the server with the reason.
+        var e = Assert.Throws<InvalidOperationException>(() => new TernHost("--dir", tern.Dir));
+        Assert.Contains("Fatal error loading the DB", e.Message);
     }
 }

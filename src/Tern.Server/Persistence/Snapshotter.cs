@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Hashing;
 using Tern.Rdb;
 using Tern.Server.Commands;
 using Tern.Server.Info;
@@ -48,12 +47,21 @@ public sealed class Snapshotter : ISnapshotHook
 {
     private sealed class ShardState
     {
-        /// <summary>Keys already written (or absent at the cut) by the pre-write hook.</summary>
-        public HashSet<byte[]>? Done;
+        /// <summary>
+        /// Per database, one bit per table slot: the slot held a key at the cut that is not written yet. Taken at
+        /// the shard's first pre-write hook, when the shard is still exactly as at the cut (null until then: then
+        /// every occupied slot is to be written). Slots never move in a <see cref="Table"/>, a key changed after
+        /// the cut had its bit cleared when the hook wrote it, and a key created after the cut sits in a slot whose
+        /// bit is clear (free at the cut, or past the bitmap), so the writer writes exactly the keys of the cut.
+        /// </summary>
+        public ulong[]?[]? AtCut;
 
-        /// <summary>Values as of the cut of keys changed since, serialized by the hook.</summary>
+        /// <summary>Values as of the cut of keys changed since, serialized by the hook, not yet queued.</summary>
         public MemoryStream? Side;
     }
+
+    /// <summary>A side buffer this big is queued for the writer at once rather than held until its shard's turn.</summary>
+    private const int SideFlushBytes = 32 * 1024;
 
     private readonly TernServer _server;
     private readonly Keyspace _keyspace;
@@ -262,20 +270,21 @@ public sealed class Snapshotter : ISnapshotHook
             st.Side.WriteTo(into);
             st.Side = null;
         }
-        var done = st.Done;
+        var atCut = st.AtCut;
         using (var w = new RdbWriter(into, _writerOptions, checksum: false))
         {
-            var lookup = done?.GetAlternateLookup<ReadOnlySpan<byte>>();
             for (int db = 0; db < shard.DatabaseCount; db++)
             {
                 var table = shard.DbIfExists(db);
                 if (table == null || table.Count == 0) continue;
+                ulong[]? bits = atCut?[db];
+                if (atCut != null && bits == null) continue;
                 bool selected = false;
                 for (int i = 0; i < table.SlotCount; i++)
                 {
+                    if (bits != null && (i >> 6 >= bits.Length || (bits[i >> 6] & (1UL << i)) == 0)) continue;
                     var o = table.At(i);
                     if (o == null) continue;
-                    if (lookup is { } l && l.Contains(Entry.Key(o))) continue;
                     if (!selected)
                     {
                         w.WriteSelectDb(db);
@@ -286,7 +295,10 @@ public sealed class Snapshotter : ISnapshotHook
             }
             w.Flush();
         }
-        st.Done = null;
+        if (atCut != null)
+            foreach (var b in atCut)
+                if (b != null) Account(-(long)b.Length * 8);
+        st.AtCut = null;
         shard.PendingSnapshot = null;
     }
 
@@ -323,20 +335,21 @@ public sealed class Snapshotter : ISnapshotHook
         try
         {
             var st = _state[shard.Index];
-            var done = st.Done ??= new HashSet<byte[]>(KeyComparer.Instance);
-            var lookup = done.GetAlternateLookup<ReadOnlySpan<byte>>();
-            if (lookup.Contains(key)) return;
+            var atCut = st.AtCut ??= Capture(shard);
             uint hash = (uint)Keyspace.Hash(key);
             RdbWriter? w = null;
             long before = st.Side?.Capacity ?? 0;
             try
             {
-                for (int db = 0; db < shard.DatabaseCount; db++)
+                for (int db = 0; db < atCut.Length; db++)
                 {
+                    var bits = atCut[db];
+                    if (bits == null) continue;
                     var table = shard.DbIfExists(db);
                     if (table == null) continue;
                     int slot = table.Find(key, hash);
-                    if (slot < 0) continue;
+                    if (slot < 0 || slot >> 6 >= bits.Length || (bits[slot >> 6] & (1UL << slot)) == 0) continue;
+                    bits[slot >> 6] &= ~(1UL << slot);
                     w ??= new RdbWriter(st.Side ??= new MemoryStream(), _writerOptions, checksum: false);
                     w.WriteSelectDb(db);
                     WriteKey(w, table.Get(slot));
@@ -347,13 +360,39 @@ public sealed class Snapshotter : ISnapshotHook
             {
                 w?.Dispose();
             }
-            lookup.Add(key);
-            Account((st.Side?.Capacity ?? 0) - before + 48 + key.Length);
+            var side = st.Side;
+            if (side == null) return;
+            Account(side.Capacity - before);
+            if (side.Length >= SideFlushBytes)
+            {
+                // Written out by the writer thread soon: the copies do not wait for the shard's turn.
+                _ready.Enqueue(side);
+                st.Side = null;
+            }
         }
         catch (Exception e)
         {
             Fail(shard, e);
         }
+    }
+
+    /// <summary>Which slots hold keys now (the shard is still as at the cut: no hook has let a change through).</summary>
+    private ulong[]?[] Capture(Shard shard)
+    {
+        var atCut = new ulong[]?[shard.DatabaseCount];
+        long bytes = 0;
+        for (int db = 0; db < atCut.Length; db++)
+        {
+            var table = shard.DbIfExists(db);
+            if (table == null || table.Count == 0) continue;
+            var bits = new ulong[(table.SlotCount + 63) >> 6];
+            for (int i = 0; i < table.SlotCount; i++)
+                if (table.At(i) != null) bits[i >> 6] |= 1UL << i;
+            atCut[db] = bits;
+            bytes += bits.Length * 8L;
+        }
+        Account(bytes);
+        return atCut;
     }
 
     /// <summary>A hook failed (a bug): the snapshot fails rather than write a wrong file; the client goes on.</summary>
@@ -362,21 +401,5 @@ public sealed class Snapshotter : ISnapshotHook
         _hookError ??= "snapshot serialization failed: " + e.Message;
         _server.Log.Warning($"Snapshot failed while serializing shard {shard.Index}: {e}");
         shard.PendingSnapshot = null;
-    }
-
-    /// <summary>Compares keys by content, also against spans (no allocation to look a key up).</summary>
-    private sealed class KeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly KeyComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj) => GetHashCode((ReadOnlySpan<byte>)obj);
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> alternate) => (int)XxHash3.HashToUInt64(alternate);
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }
