@@ -141,10 +141,14 @@ public sealed class ReplicaLink
             {
                 Fail(e.Message);
             }
-            catch (Exception e) when (!_stop)
+            catch (Exception e)
             {
-                Fail("Replication link error: " + e.Message);
-                _server.Log.Warning(e.ToString());
+                // Never let the link's thread die with an exception (it would end the process).
+                if (!_stop)
+                {
+                    Fail("Replication link error: " + e.Message);
+                    _server.Log.Warning(e.ToString());
+                }
             }
             finally
             {
