@@ -258,6 +258,32 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public void SilentPrimaryTimesOutThenContinues()
+    {
+        // repl-timeout: a connected link that receives nothing (not even the primary's pings) is dropped, and the
+        // reconnection continues with PSYNC.
+        using var redis = Primary("--repl-ping-replica-period", "1");
+        using var proxy = new TcpProxy(redis.Port);
+        using var tern = new TernHost("--repl-timeout", "2");
+        using var p = new RespClient(redis.Port);
+        using var t = tern.Connect();
+        p.Call("SET", "a", "1");
+        ReplicaOf(t, proxy.Port);
+        WaitCaughtUp(p, t);
+        var stats = Info(p, "stats");
+        proxy.HoldAfterDownstream = proxy.DownstreamBytes;
+        Wait.Until(() => tern.Server.Replication.Link?.LastError?.Contains("timeout") == true, "the link to time out");
+        proxy.HoldAfterDownstream = -1;
+        p.Call("SET", "b", "2");
+        WaitCaughtUp(p, t);
+        Assert.Equal("2", t.Call("GET", "b").Text);
+        var after = Info(p, "stats");
+        Assert.Equal(stats["sync_full"], after["sync_full"]);
+        Assert.True(Num(after, "sync_partial_ok") > Num(stats, "sync_partial_ok"));
+        Assert.True(Num(Info(t), "master_last_io_seconds_ago") <= 2);
+    }
+
+    [Fact]
     public void CutMidTransferKeepsOldDataThenSyncs()
     {
         using var redis = Primary("--repl-diskless-sync", "no");
@@ -342,6 +368,10 @@ public sealed class ReplicationTests
         WaitCaughtUp(p, t, seconds: 40);
         Assert.True(t.Call("GET", "old").IsNull);
         Assert.Equal(p.Call("GET", "payload").Text, t.Call("GET", "payload").Text);
+        // After a failed full sync the next attempt asks for a full sync again, never a +CONTINUE into the old data.
+        var stats = Info(p, "stats");
+        Assert.True(Num(stats, "sync_full") >= 2);
+        Assert.Equal("0", stats["sync_partial_ok"]);
     }
 
     [Fact]
