@@ -143,6 +143,14 @@ public sealed class ReplicationTests
         WaitCaughtUp(p, t);
         Assert.Equal(before - 1, t.Call("DBSIZE").Integer);
 
+        // A big value in the stream (the link's buffer grows for it).
+        var huge = Incompressible(5_000_000, 42);
+        p.Call("SET", "huge", huge);
+        p.Call("APPEND", "huge", "!");
+        WaitCaughtUp(p, t);
+        Assert.Equal(p.Call("DEBUG", "DIGEST-VALUE", "huge").ToString(), t.Call("DEBUG", "DIGEST-VALUE", "huge").ToString());
+        Assert.Equal("5000001", t.Call("STRLEN", "huge").Text);
+
         // PUBLISH reaches the replica's subscribers.
         using var sub = tern.Connect();
         sub.Call("SUBSCRIBE", "news");
