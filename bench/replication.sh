@@ -54,6 +54,17 @@ sync_time() { # port -> ms from REPLICAOF to link up with equal offsets
 }
 start_redis "$RPORT" "$work/replica"; wait_ping "$RPORT"
 start_tern "$TPORT" "$work/tern"; wait_ping "$TPORT"
+# Warm-up: one small sync from another primary on both replicas (Tern's code paths get compiled), then both
+# become empty primaries again, so the timed sync starts from the same state on both sides.
+WPORT=$(free_port)
+start_redis "$WPORT" "$work/warmup"; wait_ping "$WPORT"
+redis-cli -p "$WPORT" debug populate 20000 warm 100 >/dev/null
+for p in "$RPORT" "$TPORT"; do
+  redis-cli -p "$p" replicaof 127.0.0.1 "$WPORT" >/dev/null
+  until [ "$(field "$p" master_link_status)" = up ]; do sleep 0.05; done
+  redis-cli -p "$p" replicaof no one >/dev/null
+  redis-cli -p "$p" flushall >/dev/null
+done
 r_ms=$(sync_time "$RPORT")
 t_ms=$(sync_time "$TPORT")
 for p in "$RPORT" "$TPORT"; do
