@@ -402,6 +402,20 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public void MasterUserWithAclRights()
+    {
+        using var redis = Primary();
+        using var p = new RespClient(redis.Port);
+        p.Call("ACL", "SETUSER", "repl", "on", ">replpw", "+psync", "+replconf", "+ping");
+        p.Call("ACL", "SETUSER", "default", "off");
+        using var tern = new TernHost("--masteruser", "repl", "--masterauth", "replpw");
+        using var t = tern.Connect();
+        ReplicaOf(t, redis.Port);
+        Wait.Until(() => Info(t)["master_link_status"] == "up", "the link with an ACL user");
+        Assert.Null(tern.Server.Replication.Link!.LastError);
+    }
+
+    [Fact]
     public void UnreachablePrimary()
     {
         using var tern = new TernHost();
