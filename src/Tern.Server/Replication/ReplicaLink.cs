@@ -65,7 +65,7 @@ public sealed class ReplicaLink
     public int Port { get; }
     public LinkState State => _state;
 
-    /// <summary>Why the last attempt failed (also logged), null after a success.</summary>
+    /// <summary>Why the last failed attempt failed (also logged); kept after a later success, null if none failed.</summary>
     public string? LastError { get; private set; }
 
     /// <summary>
@@ -400,7 +400,6 @@ public sealed class ReplicaLink
         Interlocked.Exchange(ref _downSinceMs, 0);
         _masterClient = true;
         _hasCached = true;
-        LastError = null;
         _state = LinkState.Connected;
         wasConnected = true;
         // The primary streams nothing after an EOF transfer until this first ACK.
