@@ -100,3 +100,29 @@ public sealed class ReplicationLogTests
         Assert.Equal(2013, st.SecondOffset);
     }
 }
+
+/// <summary>The replicaof directive: config file and CONFIG REWRITE, as Redis's special replicaof config.</summary>
+public sealed class ReplicaOfConfigTests
+{
+    [Fact]
+    public void ReplicaOfIsReadAndRewritten()
+    {
+        var c = new Tern.Server.Configuration.ServerConfig();
+        var errors = new List<string>();
+        const string text = "port 7000\nslaveof 10.0.0.1 6379\nmasterauth secret\n";
+        Assert.True(Tern.Server.Configuration.ConfigLoader.ApplyText(c, text, errors), string.Join("\n", errors));
+        Assert.Equal("10.0.0.1", c.ReplicaOfHost);
+        Assert.Equal(6379, c.ReplicaOfPort);
+        Assert.Equal("10.0.0.1 6379", c.Find("replicaof")!.Get());
+        var rewritten = Tern.Server.Configuration.ConfigRewriter.Rewrite(c, text);
+        Assert.StartsWith("port 7000\nreplicaof 10.0.0.1 6379\n", rewritten);
+        // A primary writes no replicaof line and removes the old one.
+        c.ReplicaOfHost = null;
+        var asPrimary = Tern.Server.Configuration.ConfigRewriter.Rewrite(c, text);
+        Assert.DoesNotContain("slaveof", asPrimary);
+        Assert.DoesNotContain("replicaof", asPrimary);
+        errors.Clear();
+        Assert.False(Tern.Server.Configuration.ConfigLoader.ApplyText(new Tern.Server.Configuration.ServerConfig(), "replicaof 1.2.3.4 99999\n", errors));
+        Assert.Contains("Invalid master port", string.Join("\n", errors));
+    }
+}
