@@ -255,9 +255,7 @@ public sealed class Dispatcher
         if (n == 1)
         {
             var lk = all[shards[0]];
-            // A single key takes the cheaper path: no shard test per key.
-            if (keys == 1) lk.EnterKey(args[positions[0]]);
-            else lk.EnterKeys(args, positions);
+            lk.EnterKeys(args, positions);
             try
             {
                 cmd.Handler!(ctx);

@@ -159,6 +159,29 @@ public sealed class SaveCoordinator(TernServer server)
         t.Join();
     }
 
+    /// <summary>
+    /// SIGTERM/SIGINT (Redis's prepareForShutdown without flags): with save points configured, stop a background
+    /// save and save in the foreground. False when that save failed: the server then keeps running, as Redis
+    /// logs "errors trying to shut down the server" and goes on.
+    /// </summary>
+    public bool SaveBeforeExit()
+    {
+        if (server.Config.SaveParams.Count == 0)
+        {
+            WaitForBackground(cancel: true);
+            return true;
+        }
+        if (BgsaveInProgress)
+        {
+            server.Log.Warning("There is a child saving an .rdb. Killing it!");
+            WaitForBackground(cancel: true);
+        }
+        server.Log.Notice("Saving the final RDB snapshot before exiting.");
+        if (Save() == null) return true;
+        server.Log.Warning("Error trying to save the DB, can't exit.");
+        return false;
+    }
+
     /// <summary>serverCron's part: save points, and a scheduled BGSAVE.</summary>
     public void Cron()
     {

@@ -48,11 +48,17 @@ public sealed class Shard
     /// Locks the shard for a command whose keys are <paramref name="args"/> at <paramref name="positions"/>: a
     /// pending snapshot first serializes those of them that live in this shard.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void EnterKeys(Tern.Protocol.CommandArgs args, ReadOnlySpan<int> positions)
     {
         Lock.Enter();
+        // The hot path: one field read, and no key is looked at, while no snapshot runs.
         var p = PendingSnapshot;
-        if (p == null) return;
+        if (p != null) BeforeKeys(p, args, positions);
+    }
+
+    private void BeforeKeys(ISnapshotHook p, Tern.Protocol.CommandArgs args, ReadOnlySpan<int> positions)
+    {
         foreach (int pos in positions)
         {
             var key = args[pos];
