@@ -31,7 +31,9 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Blocking = new Blocking.BlockingCoordinator(this);
         Listener = new Listener(this);
         KeyspaceNotifier = new KeyspaceNotifier(this);
+        Saves = new Persistence.SaveCoordinator(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        Replication = new Replication.ReplicationManager(this);
         ApplyEvictionConfig();
         Keyspace.ResetSharedClocks(Clock.UnixMs());
         config.Changed += OnConfigChanged;
@@ -49,9 +51,18 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public Blocking.BlockingCoordinator Blocking { get; }
     public ClientRegistry Clients { get; } = new();
 
+    /// <summary>Loads, saves, the function libraries a load carried, INFO persistence's figures.</summary>
+    public Persistence.PersistenceState Persistence { get; } = new();
+
+    /// <summary>SAVE, BGSAVE, save points and their INFO figures.</summary>
+    public Persistence.SaveCoordinator Saves { get; }
+
     /// <summary>Channels, patterns and shard channels with their subscribers.</summary>
     public PubSubRegistry PubSub { get; } = new();
     public Listener Listener { get; }
+
+    /// <summary>Replication ids, offset and backlog, and the link to the primary while this server is a replica.</summary>
+    public Replication.ReplicationManager Replication { get; }
 
     /// <summary>40 hex characters, new at every start (INFO server run_id).</summary>
     public string RunId { get; }
@@ -77,12 +88,31 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public Task Stopped => _stoppedTcs.Task;
     private readonly TaskCompletionSource _stoppedTcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Starts listening, loads dir/dbfilename when it exists (clients meanwhile get -LOADING), then starts the
+    /// background work. A file that cannot be loaded stops the start with an <see cref="InvalidOperationException"/>
+    /// naming offset, key and type, as Redis exits rather than serve without its data.
+    /// </summary>
     public void Start()
     {
         Listener.Start();
+        Tern.Server.Persistence.StartupLoader.LoadAtStart(this);
         _cron = new Thread(CronLoop) { IsBackground = true, Name = "tern-cron" };
         _cron.Start();
         Log.Notice($"Ready to accept connections tcp (port {Port})");
+        // replicaof in the config file or --replicaof: start replicating once the listener knows its port.
+        if (Config.ReplicaOfHost is { } primary)
+        {
+            if (Replication.IsSelf(primary, Config.ReplicaOfPort))
+            {
+                Log.Warning($"replicaof {primary} {Config.ReplicaOfPort} names this server itself: not replicating");
+                Config.ReplicaOfHost = null;
+            }
+            else
+            {
+                Replication.SetPrimary(primary, Config.ReplicaOfPort, atStartup: true);
+            }
+        }
     }
 
     /// <summary>
@@ -103,6 +133,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
                 Keyspace.ActiveExpireCycle(256, Clock.UnixMs());
                 Metrics.ExpireCycleDone(System.Diagnostics.Stopwatch.GetTimestamp() - started);
                 CloseTimedOutClients();
+                Saves.Cron();
                 Metrics.Cron(Clock.UnixMs());
             }
             catch (Exception e)
@@ -167,6 +198,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
+        Replication.Shutdown();
         Listener.Stop();
         foreach (var c in Clients.Snapshot()) c.Close();
         _stoppedTcs.TrySetResult();

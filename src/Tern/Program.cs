@@ -29,11 +29,24 @@ catch (InvalidOperationException e)
     Console.Error.WriteLine(e.Message);
     return 1;
 }
+// SIGINT and SIGTERM shut down as Redis does: a final save when save points are configured, and no exit when
+// that save fails.
+void ShutdownOnSignal(string name)
+{
+    server.Log.Warning($"Received {name} scheduling shutdown...");
+    if (server.Saves.SaveBeforeExit()) server.Shutdown();
+    else server.Log.Warning($"{name} received but errors trying to shut down the server, check the logs for more information");
+}
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
-    server.Shutdown();
+    ThreadPool.QueueUserWorkItem(_ => ShutdownOnSignal("SIGINT"));
 };
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+{
+    ctx.Cancel = true;
+    ThreadPool.QueueUserWorkItem(_ => ShutdownOnSignal("SIGTERM"));
+});
 AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
 await server.Stopped;
 return 0;

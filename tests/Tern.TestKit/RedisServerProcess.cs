@@ -10,12 +10,28 @@ namespace Tern.TestKit;
 /// </summary>
 public sealed class RedisServerProcess : IDisposable
 {
-    private readonly Process _process;
+    private Process _process;
+    private readonly string[] _extraArgs;
 
     public RedisServerProcess(params string[] extraArgs)
     {
         Dir = Directory.CreateTempSubdirectory("tern-redis-").FullName;
         Port = FreePort();
+        _extraArgs = extraArgs;
+        _process = Launch();
+    }
+
+    /// <summary>Stops the server and starts a new, empty one on the same port (a primary that restarted).</summary>
+    public void Restart()
+    {
+        Kill();
+        _process.Dispose();
+        _process = Launch();
+    }
+
+    private Process Launch()
+    {
+        string[] extraArgs = _extraArgs;
         var psi = new ProcessStartInfo(Executable)
         {
             RedirectStandardOutput = true,
@@ -27,16 +43,20 @@ public sealed class RedisServerProcess : IDisposable
                      "--dir", Dir, "--enable-debug-command", "yes", "--daemonize", "no", "--logfile", Path.Combine(Dir, "redis.log") })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
-        _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start redis-server");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start redis-server");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        string? pass = null;
+        for (int i = 0; i + 1 < extraArgs.Length; i++)
+            if (extraArgs[i] == "--requirepass") pass = extraArgs[i + 1];
         Wait.Until(() =>
         {
             try
             {
                 using var c = new RespClient(Port);
+                if (pass != null) c.Call("AUTH", pass);
                 return c.Call("PING").Text == "+PONG";
             }
             catch (SocketException)
@@ -44,6 +64,7 @@ public sealed class RedisServerProcess : IDisposable
                 return false;
             }
         }, TimeSpan.FromSeconds(30), "redis-server to answer PING");
+        return process;
     }
 
     /// <summary>/usr/bin/redis-server unless TERN_REDIS_SERVER names another.</summary>
@@ -63,7 +84,7 @@ public sealed class RedisServerProcess : IDisposable
         return p;
     }
 
-    public void Dispose()
+    private void Kill()
     {
         try
         {
@@ -76,6 +97,11 @@ public sealed class RedisServerProcess : IDisposable
         catch (InvalidOperationException)
         {
         }
+    }
+
+    public void Dispose()
+    {
+        Kill();
         _process.Dispose();
         try
         {

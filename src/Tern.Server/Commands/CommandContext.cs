@@ -69,8 +69,35 @@ public sealed class CommandContext
     /// <summary>True while EXEC runs the queued commands: blocking commands must not block.</summary>
     public bool InExec { get; internal set; }
 
-    /// <summary>During EXEC: MULTI was already written to the propagation sink.</summary>
+    /// <summary>During EXEC: the propagated block (MULTI and the writes so far) has been started.</summary>
     internal bool ExecPropagationOpen;
+
+    /// <summary>During EXEC: the propagated MULTI ... block, handed to the sink whole when EXEC ends.</summary>
+    internal PropagationBuffer? ExecBlock;
+
+    /// <summary>Databases the EXEC block starts and (so far) ends in.</summary>
+    internal int ExecFirstDb, ExecLastDb;
+
+    /// <summary>Adds a propagated write to the EXEC block, opening it with MULTI and switching database with SELECT.</summary>
+    internal void AddToExecBlock(ReadOnlySpan<byte> resp, int commands)
+    {
+        var b = ExecBlock ??= new PropagationBuffer();
+        if (!ExecPropagationOpen)
+        {
+            b.Clear();
+            b.Raw("*1\r\n$5\r\nMULTI\r\n"u8, 1);
+            ExecFirstDb = ExecLastDb = Db;
+            ExecPropagationOpen = true;
+        }
+        else if (Db != ExecLastDb)
+        {
+            b.Begin(2);
+            b.Arg("SELECT"u8);
+            b.Arg(Db);
+            ExecLastDb = Db;
+        }
+        b.Raw(resp, commands);
+    }
 
     /// <summary>Blocking commands answer at once instead of blocking (inside MULTI/EXEC, scripts).</summary>
     public bool DenyBlocking => InExec;

@@ -87,6 +87,20 @@ public sealed class Dispatcher
             Reject(ctx, cmd, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return;
         }
+        // replica-serve-stale-data no and the link with the primary is not up: only "stale" commands run (for EXEC,
+        // every queued command must be one).
+        if (_server.Replication.DenyStale && !client.IsPrimaryLink && DeniedWhenStale(ctx, cmd))
+        {
+            Reject(ctx, cmd, Errors.MasterDown);
+            return;
+        }
+        // While a replica's full sync loads in the background, commands flagged no_async_loading are refused as in
+        // Redis (the old data still serves everything else).
+        if (_server.Replication.Loading && (flags & CommandFlags.NoAsyncLoading) != 0 && !client.IsPrimaryLink)
+        {
+            Reject(ctx, cmd, Errors.Loading);
+            return;
+        }
         if (_server.Loading && (flags & CommandFlags.Loading) == 0)
         {
             Reject(ctx, cmd, Errors.Loading);
@@ -115,6 +129,15 @@ public sealed class Dispatcher
             return;
         }
         Call(ctx, cmd);
+    }
+
+    private static bool DeniedWhenStale(CommandContext ctx, CommandDef cmd)
+    {
+        if ((cmd.Flags & CommandFlags.Stale) == 0) return true;
+        if (cmd.FullName != "exec" || !ctx.Transaction.Active) return false;
+        foreach (var (_, queued) in ctx.Transaction.Queue)
+            if ((queued.Flags & CommandFlags.Stale) == 0) return true;
+        return false;
     }
 
     private static bool RunsInsideMulti(CommandDef cmd) =>
@@ -231,8 +254,8 @@ public sealed class Dispatcher
         var all = _keyspace.Shards;
         if (n == 1)
         {
-            var lk = all[shards[0]].Lock;
-            lk.Enter();
+            var lk = all[shards[0]];
+            lk.EnterKeys(args, positions);
             try
             {
                 cmd.Handler!(ctx);
@@ -245,7 +268,7 @@ public sealed class Dispatcher
             }
             return;
         }
-        for (int i = 0; i < n; i++) all[shards[i]].Lock.Enter();
+        for (int i = 0; i < n; i++) all[shards[i]].EnterKeys(args, positions);
         try
         {
             cmd.Handler!(ctx);
@@ -254,7 +277,7 @@ public sealed class Dispatcher
         }
         finally
         {
-            for (int i = n - 1; i >= 0; i--) all[shards[i]].Lock.Exit();
+            for (int i = n - 1; i >= 0; i--) all[shards[i]].Exit();
         }
     }
 
@@ -327,11 +350,12 @@ public sealed class Dispatcher
         if (sink == null) return;
         var p = ctx.Propagation;
         if (p.Commands == 0) p.Verbatim(ctx.Args);
-        if (ctx.InExec && !ctx.ExecPropagationOpen)
+        if (ctx.InExec)
         {
-            // A transaction reaches replicas wrapped in MULTI ... EXEC, as Redis propagates it.
-            sink.Append(ctx.Db, "*1\r\n$5\r\nMULTI\r\n"u8, 1);
-            ctx.ExecPropagationOpen = true;
+            // A transaction reaches replicas wrapped in MULTI ... EXEC, as Redis propagates it; EXEC hands the
+            // whole block to the sink at its end, so writes of other clients cannot land inside it.
+            ctx.AddToExecBlock(p.Bytes, p.Commands);
+            return;
         }
         sink.Append(ctx.Db, p.Bytes, p.Commands);
     }

@@ -34,6 +34,13 @@ public sealed class PropagationBuffer
 
     public void Arg(long n) => _w.BulkInteger(n);
 
+    /// <summary>Appends commands already in RESP form (<paramref name="commands"/> of them).</summary>
+    public void Raw(ReadOnlySpan<byte> resp, int commands)
+    {
+        _w.Raw(resp);
+        _commands += commands;
+    }
+
     /// <summary>Appends a whole command as received.</summary>
     public void Verbatim(CommandArgs args)
     {
@@ -50,4 +57,11 @@ public interface IPropagationSink
     /// affected keys held, so writes to one key reach the sink in execution order.
     /// </summary>
     void Append(int db, ReadOnlySpan<byte> resp, int commandCount);
+
+    /// <summary>
+    /// Appends a whole MULTI ... EXEC block at once, so no other write lands inside it. The block starts in
+    /// <paramref name="firstDb"/> and carries its own SELECTs when it changes database; it ends in
+    /// <paramref name="lastDb"/>. Called with the transaction's shard locks held.
+    /// </summary>
+    void AppendBlock(int firstDb, int lastDb, ReadOnlySpan<byte> resp, int commandCount) => Append(firstDb, resp, commandCount);
 }

@@ -69,7 +69,7 @@ public static class InfoBuilder
     }
 
     /// <summary>Appends "name:value\r\n" lines, with a blank line between sections.</summary>
-    private sealed class InfoWriter
+    internal sealed class InfoWriter
     {
         private readonly StringBuilder _sb = new(4096);
 
@@ -237,39 +237,8 @@ public static class InfoBuilder
 
     private static void Persistence(TernServer s, InfoWriter w)
     {
-        // Tern has neither RDB snapshots nor an append-only file yet: nothing ever saved, nothing in progress.
         w.Section("Persistence");
-        w.Field("loading", s.Loading ? 1 : 0);
-        w.Field("async_loading", 0);
-        w.Field("current_cow_peak", 0);
-        w.Field("current_cow_size", 0);
-        w.Field("current_cow_size_age", 0);
-        w.Fixed2("current_fork_perc", 0);
-        w.Field("current_save_keys_processed", 0);
-        w.Field("current_save_keys_total", 0);
-        w.Field("rdb_changes_since_last_save", s.Stats.Dirty);
-        w.Field("rdb_bgsave_in_progress", 0);
-        // As Redis before its first save: the start time.
-        w.Field("rdb_last_save_time", s.StartedMs / 1000);
-        w.Field("rdb_last_bgsave_status", "ok");
-        w.Field("rdb_last_bgsave_time_sec", -1);
-        w.Field("rdb_current_bgsave_time_sec", -1);
-        w.Field("rdb_saves", 0);
-        w.Field("rdb_last_cow_size", 0);
-        w.Field("rdb_last_load_keys_expired", 0);
-        w.Field("rdb_last_load_keys_loaded", 0);
-        w.Field("aof_enabled", 0);
-        w.Field("aof_rewrite_in_progress", 0);
-        w.Field("aof_rewrite_scheduled", 0);
-        w.Field("aof_last_rewrite_time_sec", -1);
-        w.Field("aof_current_rewrite_time_sec", -1);
-        w.Field("aof_last_bgrewrite_status", "ok");
-        w.Field("aof_rewrites", 0);
-        w.Field("aof_rewrites_consecutive_failures", 0);
-        w.Field("aof_last_write_status", "ok");
-        w.Field("aof_last_cow_size", 0);
-        w.Field("module_fork_in_progress", 0);
-        w.Field("module_fork_last_cow_size", 0);
+        PersistenceInfo.Write(s, w.Field);
     }
 
     private static void Stats(TernServer s, InfoWriter w)
@@ -289,17 +258,17 @@ public static class InfoBuilder
         w.Field("instantaneous_ops_per_sec", mt.Instantaneous(ServerMetrics.MetricCommands));
         w.Field("total_net_input_bytes", Interlocked.Read(ref st.NetInputBytes));
         w.Field("total_net_output_bytes", Interlocked.Read(ref st.NetOutputBytes));
-        w.Field("total_net_repl_input_bytes", 0);
-        w.Field("total_net_repl_output_bytes", 0);
+        w.Field("total_net_repl_input_bytes", Interlocked.Read(ref s.Replication.NetReplInputBytes));
+        w.Field("total_net_repl_output_bytes", Interlocked.Read(ref s.Replication.NetReplOutputBytes));
         // Redis divides as a float before printing "%.2f".
         w.Fixed2("instantaneous_input_kbps", (float)mt.Instantaneous(ServerMetrics.MetricNetInput) / 1024);
         w.Fixed2("instantaneous_output_kbps", (float)mt.Instantaneous(ServerMetrics.MetricNetOutput) / 1024);
         w.Fixed2("instantaneous_input_repl_kbps", (float)mt.Instantaneous(ServerMetrics.MetricNetReplInput) / 1024);
         w.Fixed2("instantaneous_output_repl_kbps", (float)mt.Instantaneous(ServerMetrics.MetricNetReplOutput) / 1024);
         w.Field("rejected_connections", st.RejectedConnections);
-        w.Field("sync_full", 0);
-        w.Field("sync_partial_ok", 0);
-        w.Field("sync_partial_err", 0);
+        w.Field("sync_full", Interlocked.Read(ref s.Replication.SyncFull));
+        w.Field("sync_partial_ok", Interlocked.Read(ref s.Replication.SyncPartialOk));
+        w.Field("sync_partial_err", Interlocked.Read(ref s.Replication.SyncPartialErr));
         w.Field("expired_keys", expired);
         w.Fixed2("expired_stale_perc", mt.ExpiredStalePerc * 100);
         // The active expiry cycle has no time cap.
@@ -336,21 +305,7 @@ public static class InfoBuilder
         w.Field("io_threaded_writes_processed", 0);
     }
 
-    private static void Replication(TernServer s, InfoWriter w)
-    {
-        w.Section("Replication");
-        w.Field("role", "master");
-        w.Field("connected_slaves", 0);
-        w.Field("master_failover_state", "no-failover");
-        w.Field("master_replid", s.RunId);
-        w.Field("master_replid2", "0000000000000000000000000000000000000000");
-        w.Field("master_repl_offset", 0);
-        w.Field("second_repl_offset", -1);
-        w.Field("repl_backlog_active", 0);
-        w.Field("repl_backlog_size", s.Config.ReplBacklogSize);
-        w.Field("repl_backlog_first_byte_offset", 0);
-        w.Field("repl_backlog_histlen", 0);
-    }
+    private static void Replication(TernServer s, InfoWriter w) => ReplicationInfo.Write(s, w);
 
     private static string Seconds(TimeSpan t)
     {
