@@ -23,5 +23,6 @@ public static class CommandFamilies
         GeoFamily.Register(t);
         PubSubFamily.Register(t);
         StreamFamily.Register(t);
+        DumpFamily.Register(t);
     }
 }
