@@ -18,8 +18,14 @@ public sealed class DumpRestoreTests(Differential d, DumpRestoreTests.Targets ta
     public sealed class Targets : IDisposable
     {
         public RedisServerProcess Plain { get; } = new();
-        public RedisServerProcess WithPassword { get; } = new("--requirepass", "secret");
+        public RedisServerProcess WithPassword { get; } = new();
         public TernHost Tern { get; } = new();
+
+        public Targets()
+        {
+            using var c = new RespClient(WithPassword.Port);
+            c.Call("CONFIG", "SET", "requirepass", "secret");
+        }
 
         public void Dispose()
         {
