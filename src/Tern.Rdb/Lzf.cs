@@ -136,4 +136,40 @@ public static class Lzf
         if (lit == 0) op--;
         return op;
     }
+    /// <summary>
+    /// Decompresses <paramref name="input"/> into <paramref name="output"/>; returns the decompressed length, or -1
+    /// when the data is malformed (a back reference before the start, a run past either end).
+    /// </summary>
+    public static int Decompress(ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        int ip = 0, op = 0;
+        while (ip < input.Length)
+        {
+            int ctrl = input[ip++];
+            if (ctrl < 32)
+            {
+                int run = ctrl + 1;
+                if (run > input.Length - ip || run > output.Length - op) return -1;
+                input.Slice(ip, run).CopyTo(output.Slice(op));
+                ip += run;
+                op += run;
+                continue;
+            }
+            int len = ctrl >> 5;
+            if (len == 7)
+            {
+                if (ip >= input.Length) return -1;
+                len += input[ip++];
+            }
+            if (ip >= input.Length) return -1;
+            int back = ((ctrl & 0x1f) << 8) + input[ip++] + 1;
+            len += 2;
+            if (back > op || len > output.Length - op) return -1;
+            int from = op - back;
+            if (back >= len) output.Slice(from, len).CopyTo(output.Slice(op));
+            else for (int k = 0; k < len; k++) output[op + k] = output[from + k]; // overlapping run
+            op += len;
+        }
+        return op;
+    }
 }

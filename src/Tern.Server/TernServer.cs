@@ -49,6 +49,9 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public Blocking.BlockingCoordinator Blocking { get; }
     public ClientRegistry Clients { get; } = new();
 
+    /// <summary>Loads, saves, the function libraries a load carried, INFO persistence's figures.</summary>
+    public Persistence.PersistenceState Persistence { get; } = new();
+
     /// <summary>Channels, patterns and shard channels with their subscribers.</summary>
     public PubSubRegistry PubSub { get; } = new();
     public Listener Listener { get; }

@@ -60,7 +60,9 @@ public sealed class BlockingCoordinator
             while (true)
             {
                 BlockedClient? next = null;
-                lock (shard.Lock)
+                // Only the blocking lists change here: no snapshot hook.
+                shard.EnterRead();
+                try
                 {
                     var list = shard.Blocked;
                     if (list == null) break;
@@ -72,6 +74,10 @@ public sealed class BlockingCoordinator
                         next = e.Client;
                         break;
                     }
+                }
+                finally
+                {
+                    shard.Exit();
                 }
                 if (next == null) break;
                 if (!TryServe(next, key)) skip++;
@@ -163,12 +169,18 @@ public sealed class BlockingCoordinator
         foreach (var (_, key) in bc.Keys)
         {
             var shard = _server.Keyspace.ShardOf(key);
-            lock (shard.Lock)
+            // Only the blocking lists change here: no snapshot hook.
+            shard.EnterRead();
+            try
             {
                 var list = shard.Blocked;
                 if (list == null) continue;
                 list.RemoveAll(e => e.Client == bc);
                 if (list.Count == 0) shard.Blocked = null;
+            }
+            finally
+            {
+                shard.Exit();
             }
         }
     }

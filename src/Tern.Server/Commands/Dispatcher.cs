@@ -232,8 +232,10 @@ public sealed class Dispatcher
         var all = _keyspace.Shards;
         if (n == 1)
         {
-            var lk = all[shards[0]].Lock;
-            lk.Enter();
+            var lk = all[shards[0]];
+            // A single key takes the cheaper path: no shard test per key.
+            if (keys == 1) lk.EnterKey(args[positions[0]]);
+            else lk.EnterKeys(args, positions);
             try
             {
                 cmd.Handler!(ctx);
@@ -246,7 +248,7 @@ public sealed class Dispatcher
             }
             return;
         }
-        for (int i = 0; i < n; i++) all[shards[i]].Lock.Enter();
+        for (int i = 0; i < n; i++) all[shards[i]].EnterKeys(args, positions);
         try
         {
             cmd.Handler!(ctx);
@@ -255,7 +257,7 @@ public sealed class Dispatcher
         }
         finally
         {
-            for (int i = n - 1; i >= 0; i--) all[shards[i]].Lock.Exit();
+            for (int i = n - 1; i >= 0; i--) all[shards[i]].Exit();
         }
     }
 

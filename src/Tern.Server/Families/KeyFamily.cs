@@ -257,7 +257,9 @@ public static class KeyFamily
         long now = ctx.Now;
         foreach (var shard in ctx.Keyspace.Shards)
         {
-            lock (shard.Lock)
+            // Reads; a lazily expired key goes through Keyspace.ExpireSlot, which tells a pending snapshot.
+            shard.EnterRead();
+            try
             {
                 var table = shard.DbIfExists(ctx.Db);
                 if (table == null) continue;
@@ -270,6 +272,10 @@ public static class KeyFamily
                     var k = Entry.Key(o);
                     if (all || Glob.Match(pattern, k)) found.Add(k.ToArray());
                 }
+            }
+            finally
+            {
+                shard.Exit();
             }
         }
         ctx.Reply.ArrayHeader(found.Count);
@@ -525,7 +531,9 @@ public static class KeyFamily
         {
             var shard = shards[shardIndex];
             if (shard.DbIfExists(db) == null) continue;
-            lock (shard.Lock)
+            // Reads; a lazily expired key goes through Keyspace.ExpireSlot, which tells a pending snapshot.
+            shard.EnterRead();
+            try
             {
                 var table = shard.DbIfExists(db);
                 for (; table != null && slot < table.SlotCount; slot++, visits++)
@@ -561,6 +569,10 @@ public static class KeyFamily
                     }
                     found.Add(key.ToArray());
                 }
+            }
+            finally
+            {
+                shard.Exit();
             }
         }
         ctx.Reply.ArrayHeader(2);
@@ -601,7 +613,9 @@ public static class KeyFamily
                 r -= c;
             }
             if (chosen == null) continue;
-            lock (chosen.Lock)
+            // Reads; a lazily expired key goes through Keyspace.ExpireSlot, which tells a pending snapshot.
+            chosen.EnterRead();
+            try
             {
                 var table = chosen.DbIfExists(db);
                 if (table == null || table.Count == 0) continue;
@@ -624,6 +638,10 @@ public static class KeyFamily
                 }
                 ctx.Reply.Bulk(key);
                 return;
+            }
+            finally
+            {
+                chosen.Exit();
             }
         }
     }

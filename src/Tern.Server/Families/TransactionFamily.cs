@@ -81,8 +81,10 @@ public static class TransactionFamily
         var shards = LockSet(ctx, out bool all);
         var keyspace = ctx.Keyspace;
         var shardArray = keyspace.Shards;
-        if (all) keyspace.LockAll();
-        else foreach (int s in shards) shardArray[s].Lock.Enter();
+        // Held for atomicity only: each queued command takes its own keys' locks again (re-entrantly) through the
+        // dispatcher, which is where a running snapshot is told about the keys about to change.
+        if (all) keyspace.LockAllRead();
+        else foreach (int s in shards) shardArray[s].EnterRead();
         var execArgs = ctx.Args;
         var execCmd = ctx.Command;
         try
@@ -120,7 +122,7 @@ public static class TransactionFamily
             if (all) keyspace.UnlockAll();
             else
             {
-                for (int i = shards.Count - 1; i >= 0; i--) shardArray[shards[i]].Lock.Exit();
+                for (int i = shards.Count - 1; i >= 0; i--) shardArray[shards[i]].Exit();
             }
         }
     }

@@ -197,7 +197,9 @@ public sealed class ServerMetrics
             for (int probe = 0; probe < 100 && sampled < 20; probe++)
             {
                 var shard = shards[Random.Shared.Next(shards.Length)];
-                lock (shard.Lock)
+                // Sampling TTLs reads only.
+                shard.EnterRead();
+                try
                 {
                     var table = shard.DbIfExists(db);
                     if (table == null || table.ExpiresCount == 0 || table.SlotCount == 0) continue;
@@ -216,6 +218,10 @@ public sealed class ServerMetrics
                     {
                         stale++;
                     }
+                }
+                finally
+                {
+                    shard.Exit();
                 }
             }
             totalSampled += sampled;

@@ -64,15 +64,50 @@ public sealed class Keyspace
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Shard ShardOf(ReadOnlySpan<byte> key) => _shards[ShardIndex(Hash(key))];
 
-    /// <summary>Locks every shard in ascending order (FLUSHALL, SWAPDB, EXEC of a transaction).</summary>
+    /// <summary>
+    /// Locks every shard in ascending order to change anything (FLUSHALL, SWAPDB, a command with too many keys);
+    /// a running snapshot first serializes the shards it has not written yet.
+    /// </summary>
     public void LockAll()
     {
-        foreach (var s in _shards) s.Lock.Enter();
+        foreach (var s in _shards) s.Enter();
+    }
+
+    /// <summary>
+    /// Locks every shard in ascending order without the snapshot hook: the caller only reads, or changes keys
+    /// through commands that take their own key locks (EXEC), or is the snapshot's cut itself.
+    /// </summary>
+    public void LockAllRead()
+    {
+        foreach (var s in _shards) s.EnterRead();
     }
 
     public void UnlockAll()
     {
-        for (int i = _shards.Length - 1; i >= 0; i--) _shards[i].Lock.Exit();
+        for (int i = _shards.Length - 1; i >= 0; i--) _shards[i].Exit();
+    }
+
+    /// <summary>
+    /// Replaces every database with those of <paramref name="staging"/> (a keyspace a load filled, left empty),
+    /// under all shard locks. WATCHes on keys present before or after are touched, as Redis's swapdb-style load.
+    /// </summary>
+    public void ReplaceAllFrom(Keyspace staging)
+    {
+        LockAll();
+        try
+        {
+            for (int i = 0; i < _shards.Length; i++)
+            {
+                var s = _shards[i];
+                for (int db = 0; db < Databases; db++) TouchWatchersOfDb(s, db);
+                s.TakeTables(staging._shards[i]);
+                for (int db = 0; db < Databases; db++) TouchWatchersOfDb(s, db);
+            }
+        }
+        finally
+        {
+            UnlockAll();
+        }
     }
 
     // ---- key operations (shard lock held) ----
@@ -250,8 +285,10 @@ public sealed class Keyspace
     private void ExpireSlot(Shard shard, Table table, int db, int slot)
     {
         object o = table.Get(slot);
-        shard.ExpiredKeys++;
         var key = Entry.Key(o);
+        // Lazy and active expiry delete keys that a pending snapshot may still have to write.
+        shard.BeforeWrite(key);
+        shard.ExpiredKeys++;
         if (shard.Watchers != null) TouchWatchers(shard, db, key);
         // The event handler propagates DEL before the slot is freed so it can still read the key bytes.
         Events?.OnExpired(db, key);
@@ -436,12 +473,17 @@ public sealed class Keyspace
         foreach (int i in shardIndexes)
         {
             var shard = _shards[i];
-            lock (shard.Lock)
+            shard.EnterRead();
+            try
             {
                 var list = shard.Watchers;
                 if (list == null) continue;
                 list.RemoveAll(w => w.Watcher == watcher);
                 if (list.Count == 0) shard.Watchers = null;
+            }
+            finally
+            {
+                shard.Exit();
             }
         }
     }
@@ -485,7 +527,9 @@ public sealed class Keyspace
         long expired = 0;
         foreach (var shard in _shards)
         {
-            lock (shard.Lock)
+            // Reading only; each expiry goes through ExpireSlot, which tells a pending snapshot first.
+            shard.EnterRead();
+            try
             {
                 for (int db = 0; db < Databases; db++)
                 {
@@ -513,6 +557,10 @@ public sealed class Keyspace
                     }
                     shard.ExpireCursor[db] = cursor >= table.SlotCount ? 0 : cursor;
                 }
+            }
+            finally
+            {
+                shard.Exit();
             }
         }
         return expired;

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Text;
+using Tern.Rdb;
+using Tern.Server.Storage;
+
+namespace Tern.Server.Persistence;
+
+/// <summary>What a load did: the reader's result (or the loader's own error), counts, AUX fields and the bytes read past the RDB.</summary>
+public sealed record RdbLoadOutcome(RdbReadResult Result, long KeysLoaded, long KeysExpiredSkipped,
+    IReadOnlyDictionary<string, byte[]> Aux, ReadOnlyMemory<byte> Unconsumed);
+
+/// <summary>
+/// Loads an RDB into the server: start-up load, DEBUG RELOAD, the replica's full sync. The file is read into a
+/// staging keyspace; only when the whole read succeeded (checksum included) does it replace the live dataset,
+/// under all shard locks, so a truncated or corrupt input leaves the live data untouched and the server serving.
+/// </summary>
+public static class RdbLoading
+{
+    /// <summary>
+    /// Reads an RDB from <paramref name="input"/> into a staging keyspace; only when the whole read succeeded,
+    /// replaces the live dataset (all databases, function libraries, lua aux) with it under all shard locks
+    /// (WATCHed keys touched as FLUSHALL does). A failure leaves the live data untouched. <paramref name="asReplica"/>:
+    /// keys already expired are kept (expiry belongs to the primary). <paramref name="totalBytes"/> (-1 unknown)
+    /// and <paramref name="progress"/> (bytes read so far) feed INFO's loading_* fields and let the replica link
+    /// send keep-alive newlines.
+    /// </summary>
+    public static RdbLoadOutcome LoadReplacing(TernServer server, Stream input, bool asReplica,
+        long totalBytes = -1, Action<long>? progress = null)
+    {
+        var state = server.Persistence;
+        bool wasLoading = server.Loading;
+        state.LoadingStartTime = Clock.UnixMs() / 1000;
+        state.LoadingStartTicks = Stopwatch.GetTimestamp();
+        state.LoadingTotalBytes = totalBytes < 0 ? 0 : totalBytes;
+        state.LoadingLoadedBytes = 0;
+        state.LoadingRdbUsedMem = 0;
+        server.Loading = true;
+        try
+        {
+            var staging = new Keyspace(server.Config.Databases) { Lfu = server.Keyspace.Lfu };
+            var sink = new StagingSink(staging, server, asReplica, state);
+            var counted = new ProgressStream(input, n =>
+            {
+                state.LoadingLoadedBytes = n;
+                progress?.Invoke(n);
+            });
+            var reader = new RdbReader(counted, new RdbReaderOptions { Databases = server.Config.Databases });
+            sink.Reader = reader;
+            var result = reader.Read(sink);
+            if (result.Ok && sink.Failure is { } failure) result = failure;
+            if (!result.Ok)
+            {
+                server.Log.Warning($"Failed loading RDB: {Describe(result)}. The current dataset is kept.");
+                return new RdbLoadOutcome(result, sink.Loaded, sink.Expired, sink.Aux, reader.Unconsumed);
+            }
+            server.Keyspace.ReplaceAllFrom(staging);
+            state.SetScripts(sink.Functions, sink.LuaAux);
+            state.LastLoadKeysLoaded = sink.Loaded;
+            state.LastLoadKeysExpired = sink.Expired;
+            if (sink.EmptySkipped > 0)
+                server.Log.Notice($"Done loading RDB, keys loaded: {sink.Loaded}, keys expired: {sink.Expired}, empty keys skipped: {sink.EmptySkipped}.");
+            else
+                server.Log.Notice($"Done loading RDB, keys loaded: {sink.Loaded}, keys expired: {sink.Expired}.");
+            return new RdbLoadOutcome(result, sink.Loaded, sink.Expired, sink.Aux, reader.Unconsumed);
+        }
+        finally
+        {
+            server.Loading = wasLoading;
+        }
+    }
+
+    /// <summary>The error in one line, with offset, database, key and type when known.</summary>
+    public static string Describe(RdbReadResult r) => r.Ok ? "ok" : r.Describe();
+
+    /// <summary>
+    /// Receives the reader's keys into the staging keyspace. Errors of its own (a duplicate key, a corrupt value
+    /// the model carried) are kept in <see cref="Failure"/>; later keys are then ignored, and the load fails.
+    /// </summary>
+    private sealed class StagingSink(Keyspace staging, TernServer server, bool asReplica, PersistenceState state) : IRdbSink
+    {
+        private readonly long _now = Clock.UnixMs();
+        private int _db;
+
+        public RdbReader? Reader;
+        public RdbReadResult? Failure;
+        public long Loaded, Expired, EmptySkipped, ModulesSkipped;
+        public readonly Dictionary<string, byte[]> Aux = new(StringComparer.Ordinal);
+        public readonly List<byte[]> Functions = [];
+        public readonly List<byte[]> LuaAux = [];
+
+        public void OnHeader(int version)
+        {
+        }
+
+        public void OnAux(byte[] name, byte[] value)
+        {
+            string n = Encoding.UTF8.GetString(name);
+            Aux[n] = value;
+            if (n == "lua") LuaAux.Add(value);
+            else if (n == "used-mem" && Tern.Protocol.RespNumber.TryParseInt64(value, out long m)) state.LoadingRdbUsedMem = m;
+        }
+
+        public void OnSelectDb(int db) => _db = db;
+
+        public void OnResizeDb(ulong keys, ulong expires)
+        {
+        }
+
+        public void OnFunction(byte[] librarySource) => Functions.Add(librarySource);
+
+        public void OnKey(in RdbKey key, RdbValue value)
+        {
+            if (Failure != null) return;
+            int db = key.Db;
+            if ((uint)db >= (uint)staging.Databases)
+            {
+                Fail($"database {db} out of range (databases {staging.Databases})", key, value);
+                return;
+            }
+            long expireAt = 0;
+            if (key.HasExpire)
+            {
+                // Tern's "no expiry" is 0: a file's expiry at or before the epoch is simply long past.
+                expireAt = key.ExpireAtMs <= 0 ? 1 : key.ExpireAtMs;
+                // As rdbLoad on a primary: a key already expired is not loaded (a replica keeps it for the
+                // primary's DEL).
+                if (!asReplica && expireAt < _now)
+                {
+                    Expired++;
+                    return;
+                }
+            }
+            if (staging.Peek(db, key.Name) != null)
+            {
+                // Redis panics here ("Duplicated key"); Tern refuses the load and keeps serving.
+                Fail("duplicate key", key, value);
+                return;
+            }
+            uint lru = RdbValues.AccessClock(staging, key.IdleSeconds, key.Freq, _now);
+            var o = RdbValues.FromRdb(key.Name, value, expireAt, lru, server.Config, out var status, out var error);
+            if (o == null)
+            {
+                switch (status)
+                {
+                    case RdbConvertStatus.Empty:
+                        EmptySkipped++;
+                        return;
+                    case RdbConvertStatus.Module:
+                        ModulesSkipped++;
+                        if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(key.Name)}', {error}).");
+                        return;
+                    default:
+                        Fail(error ?? "invalid value", key, value);
+                        return;
+                }
+            }
+            staging.Add(db, o);
+            Loaded++;
+        }
+
+        public void OnEnd(ulong checksum)
+        {
+        }
+
+        private void Fail(string what, in RdbKey key, RdbValue value)
+        {
+            long offset = Reader?.Position ?? -1;
+            Failure = new RdbReadResult(false, $"{what} at offset {offset} (db {key.Db}, key '{Printable(key.Name)}', {TypeName(value)})",
+                offset, key.Db, key.Name, TypeOf(value));
+        }
+    }
+
+    private static string TypeName(RdbValue v) => v switch
+    {
+        RdbString => "string",
+        RdbList => "list",
+        RdbSet => "set",
+        RdbZSet => "zset",
+        RdbHash => "hash",
+        RdbStream => "stream",
+        RdbSkippedModule m => "module " + m.ModuleName,
+        _ => v.GetType().Name,
+    };
+
+    private static int TypeOf(RdbValue v) => v switch
+    {
+        RdbString => RdbFormat.TypeString,
+        RdbList => RdbFormat.TypeListQuicklist2,
+        RdbSet => RdbFormat.TypeSet,
+        RdbZSet => RdbFormat.TypeZSet2,
+        RdbHash => RdbFormat.TypeHash,
+        RdbStream => RdbFormat.TypeStreamListpacks2,
+        _ => RdbFormat.TypeModule2,
+    };
+
+    /// <summary>A key for a log line: printable ASCII kept, other bytes as \xNN, long keys cut.</summary>
+    public static string Printable(ReadOnlySpan<byte> key)
+    {
+        var sb = new StringBuilder();
+        foreach (byte b in key[..Math.Min(key.Length, 128)])
+        {
+            if (b >= 32 && b < 127 && b != '\\') sb.Append((char)b);
+            else sb.Append("\\x").Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (key.Length > 128) sb.Append("...");
+        return sb.ToString();
+    }
+}
+
+/// <summary>A read-only pass-through stream that reports how many bytes were read from it.</summary>
+internal sealed class ProgressStream(Stream inner, Action<long> progress) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => inner.Length;
+
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int Count(int n)
+    {
+        if (n > 0)
+        {
+            _read += n;
+            progress(_read);
+        }
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
