@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Tern.Protocol;
 using Tern.Server.Commands;
@@ -238,7 +239,9 @@ public static partial class DumpFamily
     {
         var shards = new List<int>(args.Count);
         foreach (int a in args) AddShard(shards, Keyspace.ShardIndex(Keyspace.Hash(ctx.Arg(a))));
-        LockShards(ctx, shards);
+        // Taken to change these keys: a running snapshot first serializes them.
+        var all = ctx.Keyspace.Shards;
+        foreach (int s in shards) all[s].EnterKeys(ctx.Args, CollectionsMarshal.AsSpan(args));
         try
         {
             var ks = ctx.Keyspace;
@@ -281,17 +284,20 @@ public static partial class DumpFamily
         if (i < 0) shards.Insert(~i, s);
     }
 
-    /// <summary>Ascending order, as the dispatcher locks, so MIGRATE never deadlocks with other commands.</summary>
+    /// <summary>
+    /// Ascending order, as the dispatcher locks, so MIGRATE never deadlocks with other commands. For reading: lazy
+    /// expiry tells a running snapshot itself.
+    /// </summary>
     private static void LockShards(CommandContext ctx, List<int> shards)
     {
         var all = ctx.Keyspace.Shards;
-        foreach (int s in shards) all[s].Lock.Enter();
+        foreach (int s in shards) all[s].EnterRead();
     }
 
     private static void UnlockShards(CommandContext ctx, List<int> shards)
     {
         var all = ctx.Keyspace.Shards;
-        for (int i = shards.Count - 1; i >= 0; i--) all[shards[i]].Lock.Exit();
+        for (int i = shards.Count - 1; i >= 0; i--) all[shards[i]].Exit();
     }
 
     /// <summary>Redis's migrateGetKeys: the key argument, or the keys after KEYS when the key argument is empty.</summary>

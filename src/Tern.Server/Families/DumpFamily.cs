@@ -103,7 +103,9 @@ public static partial class DumpFamily
             ctx.Error(footer ? Errors.DumpPayloadWrong : Errors.BadDataFormat);
             return;
         }
-        var obj = ToStored(ctx, key, value);
+        long now = ctx.Now;
+        long expireAt = ttl == 0 ? 0 : absTtl ? ttl : ttl + now;
+        var obj = RdbValues.FromRdb(key, value, expireAt, ctx.Keyspace.NewAccessClock(now), ctx.Server.Config, out _, out _);
         if (obj == null)
         {
             ctx.Error(Errors.BadDataFormat);
@@ -111,10 +113,9 @@ public static partial class DumpFamily
         }
 
         var ks = ctx.Keyspace;
-        bool deleted = replace && ks.Delete(ctx.Db, key, ctx.Now);
-        if (ttl != 0 && !absTtl) ttl += ctx.Now;
+        bool deleted = replace && ks.Delete(ctx.Db, key, now);
         // Redis's checkAlreadyExpired: a replica keeps the key and waits for the primary's DEL.
-        if (ttl != 0 && ttl <= ctx.Now && !ks.IsReplica && !ctx.Server.Loading)
+        if (expireAt != 0 && expireAt <= now && !ks.IsReplica && !ctx.Server.Loading)
         {
             if (deleted)
             {
@@ -128,7 +129,6 @@ public static partial class DumpFamily
             return;
         }
 
-        if (ttl != 0) obj = WithExpire(obj, ttl);
         ks.Add(ctx.Db, obj);
         if (ttl != 0 && !absTtl)
         {
@@ -137,7 +137,7 @@ public static partial class DumpFamily
             p.Begin(argc + 1);
             p.Arg(ctx.Arg(0));
             p.Arg(key);
-            p.Arg(ttl);
+            p.Arg(expireAt);
             for (int i = 3; i < argc; i++) p.Arg(ctx.Arg(i));
             p.Arg("ABSTTL"u8);
         }
@@ -145,14 +145,6 @@ public static partial class DumpFamily
         ctx.Notify(ServerConfig.Notify.Generic, "restore"u8, key);
         ctx.Dirty++;
         ctx.Reply.Ok();
-    }
-
-    /// <summary>The value under a new absolute expiry (the object is not in the keyspace yet).</summary>
-    private static object WithExpire(object o, long expireAt)
-    {
-        if (o is byte[] a) return PackedString.WithExpire(a, expireAt);
-        ((StoredObject)o).ExpireAt = expireAt;
-        return o;
     }
 
     /// <summary>The DUMP payload of a stored value, in the encodings Redis 7.0 would use under this configuration.</summary>
@@ -177,10 +169,6 @@ public static partial class DumpFamily
     };
 
     private static int Clamp(long v) => (int)Math.Clamp(v, 0, int.MaxValue);
-
-    /// <summary>The keyspace value for a restored <paramref name="value"/> under <paramref name="key"/>, without expiry; null when the value has no keyspace form.</summary>
-    private static object? ToStored(CommandContext ctx, ReadOnlySpan<byte> key, RdbValue value) =>
-        RdbValues.FromRdb(ctx.Keyspace, key.ToArray(), value, ctx.Now);
 
     public static void Register(CommandTable t)
     {
