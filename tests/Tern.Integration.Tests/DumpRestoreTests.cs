@@ -531,4 +531,63 @@ public sealed class DumpRestoreTests(Differential d, DumpRestoreTests.Targets ta
         Assert.Equal("+OK", c.Call("MIGRATE", "127.0.0.1", t.ToString(), "b", "0", "5000").Text);
         Assert.Equal(2, tc.Call("EXISTS", "a", "b").Integer);
     }
+
+    [Fact]
+    public async Task MigrateToSilentTargetTimesOut()
+    {
+        d.Reset();
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        var acceptLoop = Task.Run(async () =>
+        {
+            try
+            {
+                while (true) accepted.Add(await listener.AcceptSocketAsync());
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        try
+        {
+            int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            Fill(d.RedisClient, "SET a 1");
+            Fill(d.TernClient, "SET a 1");
+            d.Same("MIGRATE", "127.0.0.1", port.ToString(), "a", "0", "200");
+            d.Same("MIGRATE", "127.0.0.1", port.ToString(), "a", "0", "200", "AUTH", "x");
+            d.Same("EXISTS", "a");
+        }
+        finally
+        {
+            listener.Stop();
+            await acceptLoop;
+            foreach (var s in accepted) s.Dispose();
+        }
+    }
+
+    [Fact]
+    public void MigrateInsideMultiAndItsKeys()
+    {
+        d.Reset();
+        int t = targets.Plain.Port;
+        using var tc = new RespClient(t);
+        d.Script("""
+            COMMAND GETKEYS MIGRATE h 1 "" 0 0 KEYS a b
+            COMMAND GETKEYS MIGRATE h 1 a 0 0
+            COMMAND GETKEYS MIGRATE h 1 a 0 0 COPY AUTH2 u p
+            COMMAND GETKEYS MIGRATE h 1 "" 0 0 AUTH KEYS KEYS x
+            COMMAND GETKEYS MIGRATE h 1 a 0 0 KEYS b
+            """);
+        foreach (var c in new[] { d.RedisClient, d.TernClient })
+        {
+            tc.Call("FLUSHALL");
+            Fill(c, "SET a 1", "SET b 2");
+            Assert.Equal("+OK", c.Call("MULTI").Text);
+            Assert.Equal("+QUEUED", c.Call("MIGRATE", "127.0.0.1", t.ToString(), "", "0", "5000", "KEYS", "a", "b").Text);
+            Assert.Equal("+QUEUED", c.Call("EXISTS", "a", "b").Text);
+            Assert.Equal("*2\r\n+OK\r\n:0\r\n", c.Call("EXEC").ToString());
+            Assert.Equal(2, tc.Call("EXISTS", "a", "b").Integer);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -428,17 +429,31 @@ public static partial class DumpFamily
             Socket? s = null;
             try
             {
-                s = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                using var cts = new CancellationTokenSource(timeoutMs);
-                s.ConnectAsync(h, p, cts.Token).AsTask().GetAwaiter().GetResult();
+                // Resolved and connected synchronously (no thread-pool continuation to wait for), the connect bounded
+                // by the timeout through a non-blocking connect and a poll, as Redis's connBlockingConnect.
+                var address = IPAddress.TryParse(h, out var ip) ? ip : Dns.GetHostAddresses(h)[0];
+                s = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+                try
+                {
+                    s.Connect(new IPEndPoint(address, p));
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+                {
+                    if (!s.Poll(TimeSpan.FromMilliseconds(timeoutMs), SelectMode.SelectWrite))
+                    {
+                        s.Dispose();
+                        return new MigrateLink(null) { TimedOut = true };
+                    }
+                    if (s.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int err && err != 0)
+                    {
+                        s.Dispose();
+                        return new MigrateLink(null);
+                    }
+                }
+                s.Blocking = true;
                 return new MigrateLink(s);
             }
-            catch (OperationCanceledException)
-            {
-                s?.Dispose();
-                return new MigrateLink(null) { TimedOut = true };
-            }
-            catch (Exception e) when (e is SocketException or ArgumentException)
+            catch (Exception e) when (e is SocketException or ArgumentException or IndexOutOfRangeException)
             {
                 s?.Dispose();
                 return new MigrateLink(null);
