@@ -590,4 +590,31 @@ public sealed class DumpRestoreTests(Differential d, DumpRestoreTests.Targets ta
             Assert.Equal(2, tc.Call("EXISTS", "a", "b").Integer);
         }
     }
+
+    /// <summary>MONITOR shows MIGRATE's credentials as "(redacted)", as Redis does.</summary>
+    [Fact]
+    public void MigrateCredentialsAreRedactedInMonitor()
+    {
+        d.Reset();
+        int t = targets.WithPassword.Port;
+        var lines = new List<string>();
+        foreach (var port in new[] { d.Redis.Port, d.Tern.Port })
+        {
+            using var mon = new RespClient(port);
+            Assert.Equal("+OK", mon.Call("MONITOR").Text);
+            using var c = new RespClient(port);
+            c.Call("SET", "a", "1");
+            c.Call("MIGRATE", "127.0.0.1", t.ToString(), "a", "0", "5000", "COPY", "REPLACE", "AUTH", "secret");
+            c.Call("MIGRATE", "127.0.0.1", t.ToString(), "", "0", "5000", "REPLACE", "AUTH2", "default", "secret", "KEYS", "a");
+            mon.Read();
+            for (int i = 0; i < 2; i++)
+            {
+                var line = mon.Read().Text!;
+                lines.Add(line[line.IndexOf(']')..].Replace(t.ToString(), "PORT"));
+            }
+        }
+        Assert.Equal(lines[0], lines[2]);
+        Assert.Equal(lines[1], lines[3]);
+        Assert.Contains("\"AUTH\" \"(redacted)\"", lines[2]);
+    }
 }
