@@ -128,6 +128,17 @@ internal ref struct ListpackReader
         long entryLen = (long)headerLen + dataLen;
         int backLen = entryLen <= 127 ? 1 : entryLen < 16383 ? 2 : entryLen < 2097151 ? 3 : entryLen < 268435455 ? 4 : 5;
         if (entryLen + backLen > end - start) throw Corrupt("entry out of range");
+        // The back-length repeats the entry size, 7 bits per byte, most significant group first; every byte
+        // after the first has its high bit set (lpEncodeBacklen), so it can be read right to left.
+        int bl = start + (int)entryLen;
+        long back = 0;
+        for (int i = 0; i < backLen; i++)
+        {
+            int x = lp[bl + i];
+            if ((i == 0) == ((x & 0x80) != 0)) throw Corrupt("bad back-length");
+            back = (back << 7) | (uint)(x & 0x7f);
+        }
+        if (back != entryLen) throw Corrupt("back-length does not match the entry");
         if (isString) str = lp.Slice(start + headerLen, dataLen);
         _p = start + (int)entryLen + backLen;
         _seen++;

@@ -206,9 +206,11 @@ public sealed partial class RdbReader
             throw new RdbReadException("Stream has a length but no listpacks");
 
         int groups = ReadCount();
+        var groupNames = new HashSet<byte[]>(ReaderBytesComparer.Instance);
         for (int g = 0; g < groups; g++)
         {
             var group = new RdbStreamGroup(ReadString());
+            if (!groupNames.Add(group.Name)) throw new RdbReadException("Duplicated consumer group name " + Latin1(group.Name));
             group.LastId = new RdbStreamId(ReadLen(), ReadLen());
             if (type >= RdbFormat.TypeStreamListpacks2) group.EntriesRead = unchecked((long)ReadLen());
             int pel = ReadCount();
@@ -222,9 +224,12 @@ public sealed partial class RdbReader
                 group.Pending.Add(new RdbPendingEntry(id, deliveryTime, count));
             }
             int consumers = ReadCount();
+            var consumerNames = new HashSet<byte[]>(ReaderBytesComparer.Instance);
+            var owners = new HashSet<RdbStreamId>();
             for (int c = 0; c < consumers; c++)
             {
                 var consumer = new RdbStreamConsumer(ReadString());
+                if (!consumerNames.Add(consumer.Name)) throw new RdbReadException("Duplicate stream consumer detected");
                 consumer.SeenTimeMs = ReadInt64LE();
                 if (type >= RdbFormat.TypeStreamListpacks3) consumer.ActiveTimeMs = ReadInt64LE();
                 int owned = ReadCount();
@@ -233,14 +238,20 @@ public sealed partial class RdbReader
                     RdbStreamId id = ReadRawStreamId();
                     if (!pelIds.Contains(id))
                         throw new RdbReadException("Consumer entry not found in group global PEL");
+                    if (!owners.Add(id)) throw new RdbReadException("Duplicated consumer PEL entry loading a stream consumer group");
                     consumer.Pending.Add(id);
                 }
                 group.Consumers.Add(consumer);
             }
+            // Redis checks this under deep sanitization; a NACK without an owner would crash it later.
+            if (owners.Count != group.Pending.Count)
+                throw new RdbReadException("Stream CG PEL entry without consumer");
             s.Groups.Add(group);
         }
         return s;
     }
+
+    private static string Latin1(byte[] b) => System.Text.Encoding.Latin1.GetString(b, 0, Math.Min(b.Length, 128));
 
     private RdbStreamId ReadRawStreamId()
     {
@@ -321,29 +332,42 @@ public sealed partial class RdbReader
 
     private static RdbSet CheckedSet(List<byte[]> members)
     {
-        var seen = new HashSet<byte[]>(members.Count, ReaderBytesComparer.Instance);
-        foreach (var m in members)
-            if (!seen.Add(m)) throw new RdbReadException("Duplicate set members detected");
+        if (HasDuplicate(members, static m => m)) throw new RdbReadException("Duplicate set members detected");
         return new RdbSet(members);
     }
 
     private static RdbZSet CheckedZSet(List<RdbZMember> members)
     {
-        var seen = new HashSet<byte[]>(members.Count, ReaderBytesComparer.Instance);
         foreach (var m in members)
-        {
             if (double.IsNaN(m.Score)) throw new RdbReadException("Zset with NAN score detected");
-            if (!seen.Add(m.Member)) throw new RdbReadException("Duplicate zset fields detected");
-        }
+        if (HasDuplicate(members, static m => m.Member)) throw new RdbReadException("Duplicate zset fields detected");
         return new RdbZSet(members);
     }
 
     private static RdbHash CheckedHash(List<RdbHashField> fields)
     {
-        var seen = new HashSet<byte[]>(fields.Count, ReaderBytesComparer.Instance);
-        foreach (var f in fields)
-            if (!seen.Add(f.Field)) throw new RdbReadException("Duplicate hash fields detected");
+        if (HasDuplicate(fields, static f => f.Field)) throw new RdbReadException("Duplicate hash fields detected");
         return new RdbHash(fields);
+    }
+
+    /// <summary>Duplicate names make Redis refuse a file; small aggregates are compared pairwise (no allocation).</summary>
+    private static bool HasDuplicate<T>(List<T> items, Func<T, byte[]> name)
+    {
+        int n = items.Count;
+        if (n <= 16)
+        {
+            for (int i = 1; i < n; i++)
+            {
+                var a = name(items[i]);
+                for (int j = 0; j < i; j++)
+                    if (a.AsSpan().SequenceEqual(name(items[j]))) return true;
+            }
+            return false;
+        }
+        var seen = new HashSet<byte[]>(n, ReaderBytesComparer.Instance);
+        foreach (var it in items)
+            if (!seen.Add(name(it))) return true;
+        return false;
     }
 
     // ---- Modules ----

@@ -105,7 +105,7 @@ public sealed partial class RdbReader
     private ulong _crc;
     private bool _crcOn;
     private ReadOnlyMemory<byte> _unconsumed = ReadOnlyMemory<byte>.Empty;
-    private int _version = RdbFormat.MaxReadVersion;
+    private bool _started;
 
     // What the error report names.
     private long _recordStart;
@@ -138,6 +138,8 @@ public sealed partial class RdbReader
     /// <summary>Reads the whole RDB (header to EOF and checksum) into <paramref name="sink"/>. Never throws.</summary>
     public RdbReadResult Read(IRdbSink sink)
     {
+        if (_started) return new RdbReadResult(false, "RdbReader.Read can be called only once", Position, _db, null, -1);
+        _started = true;
         try
         {
             ReadFile(sink);
@@ -181,8 +183,7 @@ public sealed partial class RdbReader
         }
         if (version < 1 || version > _options.MaxVersion)
             throw new RdbReadException($"Can't handle RDB format version {version}");
-        _version = version;
-        _crcOn = version >= 5;
+        _crcOn = version >= 5 && _options.VerifyChecksum;
         _pos += 9;
         Deliver(() => sink.OnHeader(version));
 
@@ -273,7 +274,14 @@ public sealed partial class RdbReader
                     if (value is not null)
                     {
                         var k = new RdbKey(_db, key, expireAt, idle, freq);
-                        Deliver(() => sink.OnKey(in k, value));
+                        try
+                        {
+                            sink.OnKey(in k, value);
+                        }
+                        catch (Exception e)
+                        {
+                            throw new SinkException(e);
+                        }
                     }
                     expireAt = RdbKey.NoExpire;
                     idle = -1;
@@ -294,7 +302,7 @@ public sealed partial class RdbReader
             Ensure(8);
             stored = BinaryPrimitives.ReadUInt64LittleEndian(_buf.AsSpan(_pos, 8));
             _pos += 8;
-            if (_options.VerifyChecksum && stored != 0 && stored != computed)
+            if (_crcOn && stored != 0 && stored != computed)
                 throw new RdbReadException($"Wrong RDB checksum: expected {stored:x16}, computed {computed:x16}");
         }
         _unconsumed = _buf.AsMemory(_pos, _len - _pos);
@@ -334,7 +342,7 @@ public sealed partial class RdbReader
             return new RdbReadResult(false, versionOrCrc, 0, 0, null, -1);
         if (footer < 1) return new RdbReadResult(false, "Bad data format: no value", 0, 0, null, -1);
         var body = payload.Slice(0, footer).ToArray();
-        var r = new RdbReader(body, body.Length) { _version = version };
+        var r = new RdbReader(body, body.Length);
         int type = body[0];
         try
         {

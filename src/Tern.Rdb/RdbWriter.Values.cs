@@ -387,7 +387,10 @@ public sealed partial class RdbWriter
     /// starts with its master entry (count, deleted, nfields, fields..., 0) taken from its first entry; each entry is
     /// flags, ms-diff, seq-diff, [nfields, fields...] values..., lp-count, with SAMEFIELDS when its field names equal
     /// the master's. A new node starts when the tail's bytes plus the new entry's field and value bytes reach
-    /// stream-node-max-bytes or when it holds stream-node-max-entries entries.
+    /// stream-node-max-bytes or when it holds stream-node-max-entries entries. Only live entries exist in the model,
+    /// so nodes hold no deleted entries; the length written is the number of entries (<see cref="RdbStream.Length"/>
+    /// is not used), a missing first ID / entries_added / a last ID behind the last entry are derived from them.
+    /// Groups and consumers are written in name order, PELs in ID order, as Redis's radix trees give them.
     /// </summary>
     private void WriteStream(RdbStream s)
     {

@@ -5,13 +5,16 @@ using System.Text;
 
 namespace Tern.Rdb;
 
-/// <summary>Encoding thresholds, as redis.conf's *-max-* settings (defaults of Redis 7.0).</summary>
+/// <summary>
+/// Encoding thresholds, as the *-max-* settings. The defaults are redis-server 7.0's built-in ones (config.c), which
+/// Tern's config shares: note hash-max-listpack-entries is 512 there, not the 128 of the sample redis.conf.
+/// </summary>
 public sealed class RdbWriterOptions
 {
     /// <summary>rdbcompression: LZF for strings longer than 20 bytes when it saves at least 4 bytes.</summary>
     public bool Compress = true;
 
-    public int HashMaxListpackEntries = 128,
+    public int HashMaxListpackEntries = 512,
         HashMaxListpackValue = 64,
         ZSetMaxListpackEntries = 128,
         ZSetMaxListpackValue = 64,
@@ -52,16 +55,6 @@ public sealed partial class RdbWriter : IDisposable
 
     /// <summary>Bytes produced so far, buffered ones included.</summary>
     public long BytesWritten => _flushed + _pos;
-
-    /// <summary>The CRC64 of everything written so far (0 when the checksum is off).</summary>
-    internal ulong Checksum
-    {
-        get
-        {
-            FlushBuffer();
-            return _crc;
-        }
-    }
 
     /// <summary>"REDIS" and the version in four digits.</summary>
     public void WriteHeader(int version = RdbFormat.WriteVersion)

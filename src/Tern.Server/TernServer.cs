@@ -31,6 +31,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Blocking = new Blocking.BlockingCoordinator(this);
         Listener = new Listener(this);
         KeyspaceNotifier = new KeyspaceNotifier(this);
+        Saves = new Persistence.SaveCoordinator(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         ApplyEvictionConfig();
         Keyspace.ResetSharedClocks(Clock.UnixMs());
@@ -51,6 +52,9 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
 
     /// <summary>Loads, saves, the function libraries a load carried, INFO persistence's figures.</summary>
     public Persistence.PersistenceState Persistence { get; } = new();
+
+    /// <summary>SAVE, BGSAVE, save points and their INFO figures.</summary>
+    public Persistence.SaveCoordinator Saves { get; }
 
     /// <summary>Channels, patterns and shard channels with their subscribers.</summary>
     public PubSubRegistry PubSub { get; } = new();
@@ -80,9 +84,15 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
     public Task Stopped => _stoppedTcs.Task;
     private readonly TaskCompletionSource _stoppedTcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Starts listening, loads dir/dbfilename when it exists (clients meanwhile get -LOADING), then starts the
+    /// background work. A file that cannot be loaded stops the start with an <see cref="InvalidOperationException"/>
+    /// naming offset, key and type, as Redis exits rather than serve without its data.
+    /// </summary>
     public void Start()
     {
         Listener.Start();
+        Tern.Server.Persistence.StartupLoader.LoadAtStart(this);
         _cron = new Thread(CronLoop) { IsBackground = true, Name = "tern-cron" };
         _cron.Start();
         Log.Notice($"Ready to accept connections tcp (port {Port})");
@@ -106,6 +116,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
                 Keyspace.ActiveExpireCycle(256, Clock.UnixMs());
                 Metrics.ExpireCycleDone(System.Diagnostics.Stopwatch.GetTimestamp() - started);
                 CloseTimedOutClients();
+                Saves.Cron();
                 Metrics.Cron(Clock.UnixMs());
             }
             catch (Exception e)

@@ -176,6 +176,21 @@ public sealed class DumpRestoreTests(Differential d, DumpRestoreTests.Targets ta
         Assert.Equal("00C07B" + "0A00" + "48E253E1007A67B9", Hex(Bytes(d.TernClient.Call("DUMP", "n"))));
         d.Same("DUMP", "s");
         d.Same("DUMP", "n");
+        // rdbcompression applies to DUMP too.
+        d.Same("SET", "long", new string('x', 100));
+        d.Same("RPUSH", "list", new string('y', 100), "z");
+        d.Same("DUMP", "long");
+        d.Same("DUMP", "list");
+        d.Same("CONFIG", "SET", "rdbcompression", "no");
+        try
+        {
+            d.Same("DUMP", "long");
+            d.Same("DUMP", "list");
+        }
+        finally
+        {
+            d.Same("CONFIG", "SET", "rdbcompression", "yes");
+        }
     }
 
     private byte[] Payload(string setup)

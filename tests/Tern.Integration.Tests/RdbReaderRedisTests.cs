@@ -225,6 +225,16 @@ public class RdbReaderRedisTests
         Assert.True(sink.Ended);
         Assert.Equal("7.0.15", sink.Aux["redis-ver"]);
 
+        // As on a replica link: the RDB followed by the command stream; what was read past the RDB is handed back.
+        var file = File.ReadAllBytes(Path.Combine(redis.Dir, "dump.rdb"));
+        var tail = Encoding.ASCII.GetBytes("*1\r\n$4\r\nPING\r\n");
+        var linked = new RdbReader(new MemoryStream([.. file, .. tail]));
+        var linkedSink = new Sink();
+        Assert.True(linked.Read(linkedSink).Ok);
+        Assert.Equal(file.Length, linked.Position);
+        Assert.Equal(tail, linked.Unconsumed.ToArray());
+        Assert.Equal(sink.Keys.Count, linkedSink.Keys.Count);
+
         // Same key set per database as Redis has.
         int total = 0;
         foreach (int db in new[] { 0, 1, 5, 15 })

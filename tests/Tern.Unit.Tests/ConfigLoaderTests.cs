@@ -152,10 +152,14 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void SaveAcceptsOnlyNeverSavingUntilTernCanSnapshot()
+    public void SaveLinesReplaceTheDefaultsThenAdd()
     {
-        var (_, errors) = Text("save 3600 1\n");
-        Assert.Equal("Tern cannot save RDB snapshots yet: save must be \"\"", errors[^1]);
+        Assert.Equal("3600 1 300 100 60 10000", new ServerConfig().Save);
+        var (c, errors) = Text("save 60 5\n");
+        Assert.Empty(errors);
+        Assert.Equal("60 5", c.Save);
+        var (_, bad) = Text("save 3600\n");
+        Assert.Equal("Invalid save parameters", bad[^1]);
     }
 
     [Fact]

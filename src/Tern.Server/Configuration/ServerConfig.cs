@@ -8,9 +8,8 @@ namespace Tern.Server.Configuration;
 /// <summary>
 /// The server's configuration: typed fields read on hot paths, plus a registry of every parameter by its Redis
 /// name for flags, config files and CONFIG GET/SET/REWRITE. Defaults are Redis 7.0's defaults when it starts
-/// without a config file, except where Tern truthfully differs (save: Tern has no snapshots yet).
-/// Only parameters Tern honours are registered, plus a few whose value is fixed and true for Tern
-/// (appendonly, save, daemonize, cluster-enabled, maxmemory): those accept only that value.
+/// without a config file. Only parameters Tern honours are registered, plus a few whose value is fixed and true
+/// for Tern (appendonly, daemonize, cluster-enabled, maxmemory): those accept only that value.
 /// </summary>
 public sealed partial class ServerConfig
 {
@@ -28,6 +27,8 @@ public sealed partial class ServerConfig
     public long Timeout;
     public string Dir = Directory.GetCurrentDirectory();
     public string DbFilename = "dump.rdb";
+    public bool RdbCompression = true;
+    public bool RdbChecksum = true;
     public string LogLevel = "notice";
     public string LogFile = "";
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
@@ -53,8 +54,8 @@ public sealed partial class ServerConfig
     public OutputBufferLimit ReplicaLimit = DefaultReplicaLimit;
     public OutputBufferLimit PubSubLimit = DefaultPubSubLimit;
 
-    /// <summary>"save" as pairs of (seconds, changes); empty: never save.</summary>
-    public List<(long Seconds, long Changes)> SaveParams = [];
+    /// <summary>"save" as pairs of (seconds, changes); empty: never save. Redis's defaults without a config file.</summary>
+    public List<(long Seconds, long Changes)> SaveParams = [(3600, 1), (300, 100), (60, 10000)];
 
     /// <summary>The "save" value as CONFIG GET prints it ("3600 1 300 100").</summary>
     public string Save => FormatSave();
@@ -62,12 +63,6 @@ public sealed partial class ServerConfig
     private static readonly OutputBufferLimit DefaultNormalLimit = new(0, 0, 0);
     private static readonly OutputBufferLimit DefaultReplicaLimit = new(256L * 1024 * 1024, 64L * 1024 * 1024, 60);
     private static readonly OutputBufferLimit DefaultPubSubLimit = new(32L * 1024 * 1024, 8L * 1024 * 1024, 60);
-
-    /// <summary>
-    /// Tern cannot write RDB snapshots yet, so "save" only accepts "" (never save). Flip this once persistence
-    /// exists; parsing and validation already follow Redis.
-    /// </summary>
-    public static bool SnapshotsSupported => false;
 
     /// <summary>The config file given at start-up, as an absolute path, for CONFIG REWRITE (null: none).</summary>
     public string? ConfigFile { get; set; }
@@ -125,9 +120,19 @@ public sealed partial class ServerConfig
             () => $"normal {NormalLimit} slave {ReplicaLimit} pubsub {PubSubLimit}",
             SetOutputBufferLimits, ConfigFlags.MultiArg) { Rewrite = RewriteOutputBufferLimits });
 
-        // ---- fixed values: true for Tern, anything else is refused ----
-        // No RDB snapshots yet: Tern never saves, so "save" is "" (see SnapshotsSupported).
+        // ---- RDB snapshots ----
         Add(new ConfigParam("save", ConfigType.Special, FormatSave, SetSave, ConfigFlags.MultiArg) { Rewrite = RewriteSave });
+        Add(new ConfigParam("dbfilename", ConfigType.String, () => DbFilename, args =>
+        {
+            // isValidDBfilename: a file name in dir, never a path.
+            if (args[0].Contains('/') || args[0].Contains('\\')) return "dbfilename can't be a path, just a filename";
+            DbFilename = args[0];
+            return null;
+        }, ConfigFlags.Protected));
+        Bool("rdbcompression", () => RdbCompression, v => RdbCompression = v);
+        Bool("rdbchecksum", () => RdbChecksum, v => RdbChecksum = v, ConfigFlags.Immutable);
+
+        // ---- fixed values: true for Tern, anything else is refused ----
         // No append-only file.
         Fixed("appendonly", ConfigType.Bool, "no", "Tern has no append-only file");
         // Tern never forks into the background.
@@ -209,8 +214,6 @@ public sealed partial class ServerConfig
                 return "Invalid save parameters";
             parsed.Add((seconds, changes));
         }
-        if (parsed.Count > 0 && !SnapshotsSupported)
-            return "Tern cannot save RDB snapshots yet: save must be \"\"";
         // In a config file the first "save" line replaces the defaults and the next ones add to it.
         var next = new List<(long, long)>();
         if (ReadingConfigFile && _saveLoaded) next.AddRange(SaveParams);

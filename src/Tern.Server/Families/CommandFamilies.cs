@@ -24,5 +24,6 @@ public static class CommandFamilies
         PubSubFamily.Register(t);
         StreamFamily.Register(t);
         DumpFamily.Register(t);
+        PersistenceFamily.Register(t);
     }
 }

@@ -33,6 +33,7 @@ public static class DebugFamily
             ctx.Reply.Ok();
         }
         else if (Is(sub, "ERROR"u8) && argc == 3) Error(ctx);
+        else if (Is(sub, "RELOAD"u8)) Reload(ctx);
         else ctx.Error(Errors.SubcommandSyntaxBytes(sub, ctx.Arg(0)));
     }
 
@@ -61,6 +62,19 @@ public static class DebugFamily
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
         "    true, false.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -68,6 +82,60 @@ public static class DebugFamily
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
     ];
+
+    // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]
+    // Differs from Redis in one way, on purpose: the file is read into a staging dataset first, so a file that
+    // cannot be loaded leaves the current data in place (Redis has flushed it by then), and a NOFLUSH duplicate
+    // without MERGE is refused instead of killing the server.
+    private static void Reload(CommandContext ctx)
+    {
+        bool flush = true, save = true, merge = false;
+        for (int j = 2; j < ctx.ArgCount; j++)
+        {
+            var opt = ctx.Arg(j);
+            if (Is(opt, "MERGE"u8)) merge = true;
+            else if (Is(opt, "NOFLUSH"u8)) flush = false;
+            else if (Is(opt, "NOSAVE"u8)) save = false;
+            else
+            {
+                ctx.Error(Errors.ReloadOptions);
+                return;
+            }
+        }
+        var server = ctx.Server;
+        if (save)
+        {
+            // A background save in progress finishes first (DEBUG holds every shard lock, which it no longer needs).
+            server.Saves.WaitForBackground(cancel: false);
+            if (server.Saves.Save() != null)
+            {
+                ctx.Error(Errors.Generic);
+                return;
+            }
+        }
+        Persistence.RdbLoadOutcome outcome;
+        try
+        {
+            using var fs = new FileStream(server.Saves.RdbPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            outcome = flush
+                ? Persistence.RdbLoading.LoadReplacing(server, fs, asReplica: false, fs.Length)
+                : Persistence.RdbLoading.LoadMerging(server, fs, replaceExisting: merge, fs.Length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            server.Log.Warning($"Failed loading RDB: {e.Message}");
+            ctx.Error(Errors.ReloadFailed);
+            return;
+        }
+        if (!outcome.Result.Ok)
+        {
+            ctx.Error(Errors.ReloadFailed);
+            return;
+        }
+        server.Saves.MarkClean();
+        server.Log.Warning("DB reloaded by DEBUG RELOAD");
+        ctx.Reply.Ok();
+    }
 
     // DEBUG LOG message
     private static void Log(CommandContext ctx)

@@ -158,6 +158,7 @@ public static partial class DumpFamily
 
     private static RdbWriterOptions WriterOptions(ServerConfig c) => new()
     {
+        Compress = c.RdbCompression,
         HashMaxListpackEntries = Clamp(c.HashMaxListpackEntries),
         HashMaxListpackValue = Clamp(c.HashMaxListpackValue),
         ZSetMaxListpackEntries = Clamp(c.ZSetMaxListpackEntries),

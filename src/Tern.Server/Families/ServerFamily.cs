@@ -758,16 +758,29 @@ public static class ServerFamily
         }
         if ((server.Config.SaveParams.Count > 0 && !nosave) || save)
         {
-            // Redis saves an RDB snapshot here; Tern cannot write one yet, and says so rather than pretend.
-            if (!force)
+            // As prepareForShutdown: a background save in progress is stopped (its temp file removed), then the
+            // dataset is saved in the foreground.
+            if (server.Saves.BgsaveInProgress)
             {
-                server.Log.Warning("User requested shutdown...");
-                server.Log.Warning("Error trying to save the DB, can't exit: Tern cannot write RDB snapshots yet.");
-                server.Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
-                ctx.Error(Errors.ShutdownFailed);
-                return;
+                server.Log.Warning("There is a child saving an .rdb. Killing it!");
+                server.Saves.WaitForBackground(cancel: true);
             }
-            server.Log.Warning("Error trying to save the DB (Tern cannot write RDB snapshots yet). Exit anyway.");
+            server.Log.Notice("Saving the final RDB snapshot before exiting.");
+            if (server.Saves.Save() != null)
+            {
+                if (!force)
+                {
+                    server.Log.Warning("Error trying to save the DB, can't exit.");
+                    server.Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
+                    ctx.Error(Errors.ShutdownFailed);
+                    return;
+                }
+                server.Log.Warning("Error trying to save the DB. Exit anyway.");
+            }
+        }
+        else if (server.Saves.BgsaveInProgress)
+        {
+            server.Saves.WaitForBackground(cancel: true);
         }
         // Like Redis the client gets no reply: the connection closes as the server stops.
         server.Shutdown();

@@ -237,39 +237,8 @@ public static class InfoBuilder
 
     private static void Persistence(TernServer s, InfoWriter w)
     {
-        // Tern has neither RDB snapshots nor an append-only file yet: nothing ever saved, nothing in progress.
         w.Section("Persistence");
-        w.Field("loading", s.Loading ? 1 : 0);
-        w.Field("async_loading", 0);
-        w.Field("current_cow_peak", 0);
-        w.Field("current_cow_size", 0);
-        w.Field("current_cow_size_age", 0);
-        w.Fixed2("current_fork_perc", 0);
-        w.Field("current_save_keys_processed", 0);
-        w.Field("current_save_keys_total", 0);
-        w.Field("rdb_changes_since_last_save", s.Stats.Dirty);
-        w.Field("rdb_bgsave_in_progress", 0);
-        // As Redis before its first save: the start time.
-        w.Field("rdb_last_save_time", s.StartedMs / 1000);
-        w.Field("rdb_last_bgsave_status", "ok");
-        w.Field("rdb_last_bgsave_time_sec", -1);
-        w.Field("rdb_current_bgsave_time_sec", -1);
-        w.Field("rdb_saves", 0);
-        w.Field("rdb_last_cow_size", 0);
-        w.Field("rdb_last_load_keys_expired", 0);
-        w.Field("rdb_last_load_keys_loaded", 0);
-        w.Field("aof_enabled", 0);
-        w.Field("aof_rewrite_in_progress", 0);
-        w.Field("aof_rewrite_scheduled", 0);
-        w.Field("aof_last_rewrite_time_sec", -1);
-        w.Field("aof_current_rewrite_time_sec", -1);
-        w.Field("aof_last_bgrewrite_status", "ok");
-        w.Field("aof_rewrites", 0);
-        w.Field("aof_rewrites_consecutive_failures", 0);
-        w.Field("aof_last_write_status", "ok");
-        w.Field("aof_last_cow_size", 0);
-        w.Field("module_fork_in_progress", 0);
-        w.Field("module_fork_last_cow_size", 0);
+        PersistenceInfo.Write(s, w.Field);
     }
 
     private static void Stats(TernServer s, InfoWriter w)

@@ -39,6 +39,9 @@ public sealed class PersistenceState
         }
     }
 
+    /// <summary>The snapshot in progress (one at a time), or null.</summary>
+    public Snapshotter? RunningSnapshot;
+
     // ---- loading progress (INFO persistence while loading:1) ----
 
     /// <summary>Unix seconds when the current load began.</summary>

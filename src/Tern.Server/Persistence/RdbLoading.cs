@@ -25,7 +25,19 @@ public static class RdbLoading
     /// send keep-alive newlines.
     /// </summary>
     public static RdbLoadOutcome LoadReplacing(TernServer server, Stream input, bool asReplica,
-        long totalBytes = -1, Action<long>? progress = null)
+        long totalBytes = -1, Action<long>? progress = null) =>
+        Load(server, input, asReplica, totalBytes, progress, merge: false, replaceExisting: false);
+
+    /// <summary>
+    /// DEBUG RELOAD NOFLUSH [MERGE]: adds the file's keys to the live dataset. A key that exists in both is
+    /// replaced with <paramref name="replaceExisting"/> (MERGE), else the whole load is refused (Redis kills the
+    /// server on such a duplicate; Tern keeps its data and says so). Nothing changes unless the read succeeded.
+    /// </summary>
+    public static RdbLoadOutcome LoadMerging(TernServer server, Stream input, bool replaceExisting, long totalBytes = -1) =>
+        Load(server, input, asReplica: false, totalBytes, null, merge: true, replaceExisting);
+
+    private static RdbLoadOutcome Load(TernServer server, Stream input, bool asReplica, long totalBytes,
+        Action<long>? progress, bool merge, bool replaceExisting)
     {
         var state = server.Persistence;
         bool wasLoading = server.Loading;
@@ -53,8 +65,26 @@ public static class RdbLoading
                 server.Log.Warning($"Failed loading RDB: {Describe(result)}. The current dataset is kept.");
                 return new RdbLoadOutcome(result, sink.Loaded, sink.Expired, sink.Aux, reader.Unconsumed);
             }
-            server.Keyspace.ReplaceAllFrom(staging);
-            state.SetScripts(sink.Functions, sink.LuaAux);
+            if (!merge)
+            {
+                server.Keyspace.ReplaceAllFrom(staging);
+                state.SetScripts(sink.Functions, sink.LuaAux);
+            }
+            else
+            {
+                var dup = server.Keyspace.MergeFrom(staging, replaceExisting);
+                if (dup != null)
+                {
+                    var r = new RdbReadResult(false, $"duplicate key '{Printable(dup)}' in the RDB and in memory", reader.Position, 0, dup, -1);
+                    server.Log.Warning($"Failed loading RDB: {r.Error}. The current dataset is kept.");
+                    return new RdbLoadOutcome(r, sink.Loaded, sink.Expired, sink.Aux, reader.Unconsumed);
+                }
+                var libs = new List<byte[]>(state.Functions);
+                libs.AddRange(sink.Functions);
+                var lua = new List<byte[]>(state.LuaAux);
+                lua.AddRange(sink.LuaAux);
+                state.SetScripts(libs, lua);
+            }
             state.LastLoadKeysLoaded = sink.Loaded;
             state.LastLoadKeysExpired = sink.Expired;
             if (sink.EmptySkipped > 0)

@@ -110,6 +110,47 @@ public sealed class Keyspace
         }
     }
 
+    /// <summary>
+    /// Adds every key of <paramref name="staging"/> to this keyspace under all shard locks (DEBUG RELOAD NOFLUSH).
+    /// A key present in both is replaced when <paramref name="replaceExisting"/>; otherwise nothing changes and
+    /// that key's name is returned. Null when merged.
+    /// </summary>
+    public byte[]? MergeFrom(Keyspace staging, bool replaceExisting)
+    {
+        LockAll();
+        try
+        {
+            if (!replaceExisting)
+            {
+                for (int i = 0; i < _shards.Length; i++)
+                    for (int db = 0; db < Databases; db++)
+                    {
+                        var t = staging._shards[i].DbIfExists(db);
+                        if (t == null) continue;
+                        for (int slot = 0; slot < t.SlotCount; slot++)
+                            if (t.At(slot) is { } o && Peek(db, Entry.Key(o)) != null) return Entry.Key(o).ToArray();
+                    }
+            }
+            for (int i = 0; i < _shards.Length; i++)
+                for (int db = 0; db < Databases; db++)
+                {
+                    var t = staging._shards[i].DbIfExists(db);
+                    if (t == null) continue;
+                    for (int slot = 0; slot < t.SlotCount; slot++)
+                    {
+                        if (t.At(slot) is not { } o) continue;
+                        Touch(db, Entry.Key(o));
+                        Set(db, o);
+                    }
+                }
+            return null;
+        }
+        finally
+        {
+            UnlockAll();
+        }
+    }
+
     // ---- key operations (shard lock held) ----
 
     /// <summary>

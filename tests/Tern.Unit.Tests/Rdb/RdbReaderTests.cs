@@ -227,6 +227,12 @@ public class RdbReaderTests
         var lp = Listpack("a", "b");
         lp[0]++; // header size no longer matches
         Bad(new HandRdb().Header(11).Key(20, "h").Str(lp).End(), "Listpack integrity check failed");
+        var badBack = Listpack("abc", "d");
+        badBack[6 + 4]++; // back-length of the first entry
+        Bad(new HandRdb().Header(11).Key(20, "b").Str(badBack).End(), "back-length");
+        var badCount = Listpack("abc", "d");
+        badCount[4] = 3;
+        Bad(new HandRdb().Header(11).Key(20, "c").Str(badCount).End(), "entry count");
     }
 
     [Fact]
@@ -376,6 +382,15 @@ public class RdbReaderTests
         var orphan = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
             .Len(1).Str("g").Len(0).Len(0).Len(0).Len(1).Str("bob").I64(1).Len(1).Raw(master).End();
         Bad(orphan, "not found in group global PEL");
+        var unowned = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
+            .Len(1).Str("g").Len(0).Len(0).Len(1).Raw(master).I64(1).Len(1).Len(0).End();
+        Bad(unowned, "PEL entry without consumer");
+        var dupGroup = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
+            .Len(2).Str("g").Len(0).Len(0).Len(0).Len(0).Str("g").Len(0).Len(0).Len(0).Len(0).End();
+        Bad(dupGroup, "Duplicated consumer group name g");
+        var dupConsumer = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0)
+            .Len(1).Str("g").Len(0).Len(0).Len(0).Len(2).Str("c").I64(1).Len(0).Str("c").I64(1).Len(0).End();
+        Bad(dupConsumer, "Duplicate stream consumer");
         // An empty stream (no nodes) is a valid key.
         var empty = new HandRdb().Header(10).Key(15, "st").Len(0).Len(0).Len(0).Len(0).Len(0).End();
         Assert.Equal("stream:len=0,last=0-0,first=0-0,maxdel=0-0,added=0,entries=[],groups=[]", Show(Ok(empty).Get("st")));
@@ -410,6 +425,14 @@ public class RdbReaderTests
         var ms = new MemoryStream();
         s.CopyTo(ms);
         return ms.ToArray();
+    }
+
+    [Fact]
+    public void Read_twice_is_refused()
+    {
+        var r = new RdbReader(new MemoryStream(new HandRdb().Header(10).End()));
+        Assert.True(r.Read(new RecordingSink()).Ok);
+        Assert.False(r.Read(new RecordingSink()).Ok);
     }
 
     [Fact]

@@ -290,6 +290,54 @@ public sealed class RdbWriterTests
     }
 
     [Fact]
+    public void HashWithFieldTtlsUsesRedis74Types()
+    {
+        // Listpack form (25): int64 LE min expire, then (field, value, expire-at or 0) by expiry, no-TTL fields last.
+        var small = new RdbHash([new(B("a"), B("1"), 0), new(B("b"), B("x"), 2000), new(B("c"), B("y"), 1000)]);
+        var p = RdbWriter.CreateDumpPayload(small);
+        Assert.Equal(RdbFormat.TypeHashListpackEx, p[0]);
+        Assert.Equal(1000L, BitConverter.ToInt64(p, 1));
+        var lp = p[10..(10 + p[9])];
+        Assert.Equal(Hex("816302 817902 C3E802 816202 817802 C7D002 816102 0101 0001 FF"), lp[6..]);
+        Assert.Equal(9, lp[4]); // elements
+
+        // Table form (24): int64 LE min expire, count, then per field len(0 or expire - min + 1), field, value.
+        var fields = new List<RdbHashField> { new(B("t"), B("v"), 5000) };
+        for (int i = 0; i < 600; i++) fields.Add(new(B("f" + i), B("v"), i == 7 ? 4000 : 0));
+        var t = RdbWriter.CreateDumpPayload(new RdbHash(fields));
+        Assert.Equal(RdbFormat.TypeHashMetadata, t[0]);
+        Assert.Equal(4000L, BitConverter.ToInt64(t, 1));
+        Assert.Equal(Hex("4259"), t[9..11]); // 601 fields
+        Assert.Equal(Hex("43E9 0174 0176"), t[11..17]); // ttl 5000 - 4000 + 1 = 1001, "t", "v"
+    }
+
+    [Fact]
+    public void StringKeysDoNotAllocate()
+    {
+        var ms = new MemoryStream(1 << 20);
+        using var w = new RdbWriter(ms);
+        var key = B("some:key:1");
+        var small = B("hello");
+        var number = B("12345");
+        var compressible = B(new string('a', 300));
+        void Run()
+        {
+            ms.Position = 0;
+            for (int i = 0; i < 100; i++)
+            {
+                w.WriteStringKey(key, small);
+                w.WriteStringKey(key, number, expireAtMs: 1, idleSeconds: 2, freq: 3);
+                w.WriteStringKey(key, compressible);
+            }
+            w.Flush();
+        }
+        Run();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void EmptyAggregatesAreNotWritten()
     {
         var bytes = File(w => w.WriteKey(B("k"), new RdbList([])));

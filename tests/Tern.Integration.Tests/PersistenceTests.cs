@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Text;
+using Tern.TestKit;
+
+namespace Tern.Integration.Tests;
+
+/// <summary>
+/// RDB files between Tern and a real redis-server 7.0: Redis's files load into Tern with the same dataset, Tern's
+/// files pass redis-check-rdb and load into Redis, corrupt files are refused with the data kept, and the
+/// commands (SAVE, BGSAVE, LASTSAVE, DEBUG RELOAD, SHUTDOWN, save points) behave as Redis's.
+/// </summary>
+public sealed class PersistenceTests
+{
+    private static string TempDir() => Directory.CreateTempSubdirectory("tern-rdb-").FullName;
+
+    /// <summary>Redis fills every type, SAVEs, and reloads itself (so encodings are "as loaded"); returns its file.</summary>
+    private static (string Path, string Digest, SortedDictionary<string, string> Described) RedisFixture(bool big = true)
+    {
+        using var redis = new RedisServerProcess();
+        using var c = new RespClient(redis.Port);
+        PersistenceData.FillAllTypes(c, big);
+        Assert.Equal("+OK", c.Call("SAVE").Text);
+        Assert.Equal("+OK", c.Call("DEBUG", "RELOAD", "NOSAVE").Text);
+        string digest = PersistenceData.Digest(c);
+        var described = PersistenceData.Describe(c);
+        string dir = TempDir();
+        string path = Path.Combine(dir, "redis.rdb");
+        File.Copy(Path.Combine(redis.Dir, "dump.rdb"), path);
+        return (path, digest, described);
+    }
+
+    private static (int Code, string Output) CheckRdb(string path)
+    {
+        var psi = new ProcessStartInfo("redis-check-rdb", path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output);
+    }
+
+    [Fact]
+    public void ARedisFileLoadsAtStartWithTheSameDataset()
+    {
+        var (path, digest, described) = RedisFixture();
+        using var tern = new TernHost("--dir", Path.GetDirectoryName(path)!, "--dbfilename", "redis.rdb");
+        using var c = tern.Connect();
+        Assert.Equal(digest, PersistenceData.Digest(c));
+        PersistenceData.AssertSame(described, PersistenceData.Describe(c));
+        Assert.Equal("0", SnapshotTests.Info(c, "loading"));
+        Assert.True(long.Parse(SnapshotTests.Info(c, "rdb_last_load_keys_loaded")) > 0);
+        Assert.Equal("0", SnapshotTests.Info(c, "rdb_changes_since_last_save"));
+    }
+
+    [Fact]
+    public void TernsFileIsAcceptedByRedisCheckRdbAndLoadsIntoRedis()
+    {
+        using var tern = new TernHost();
+        using var c = tern.Connect();
+        PersistenceData.FillAllTypes(c);
+        Assert.Equal("+OK", c.Call("SAVE").Text);
+        string digest = PersistenceData.Digest(c);
+        string file = Path.Combine(tern.Dir, "dump.rdb");
+        var (code, output) = CheckRdb(file);
+        Assert.True(code == 0, output);
+        Assert.Contains("RDB looks OK", output);
+        using var redis = new RedisServerProcess("--dir", tern.Dir, "--dbfilename", "dump.rdb");
+        using var rc = new RespClient(redis.Port);
+        Assert.Equal(digest, PersistenceData.Digest(rc));
+        PersistenceData.AssertSame(PersistenceData.Describe(c, encodings: false), PersistenceData.Describe(rc, encodings: false));
+    }
+
+    [Fact]
+    public void RedisToTernToRedisKeepsTheDigest()
+    {
+        var (path, digest, _) = RedisFixture();
+        string dir = Path.GetDirectoryName(path)!;
+        using (var tern = new TernHost("--dir", dir, "--dbfilename", "redis.rdb", "--enable-protected-configs", "yes"))
+        using (var c = tern.Connect())
+        {
+            Assert.Equal("+OK", c.Call("CONFIG", "SET", "dbfilename", "tern.rdb").Text);
+            Assert.Equal("+OK", c.Call("SAVE").Text);
+        }
+        Assert.True(CheckRdb(Path.Combine(dir, "tern.rdb")).Code == 0);
+        using var redis = new RedisServerProcess("--dir", dir, "--dbfilename", "tern.rdb");
+        using var rc = new RespClient(redis.Port);
+        Assert.Equal(digest, PersistenceData.Digest(rc));
+    }
+
+    [Fact]
+    public void SaveBgsaveLastsaveAndTheirErrors()
+    {
+        var d = new RedisServerProcess();
+        using var tern = new TernHost();
+        try
+        {
+            using var rc = new RespClient(d.Port);
+            using var tc = tern.Connect();
+            foreach (var args in new[] { new object[] { "BGSAVE", "foo" }, ["BGSAVE", "SCHEDULE", "x"], ["SAVE", "x"], ["LASTSAVE", "x"], ["DEBUG", "RELOAD", "BAD"] })
+                Assert.Equal(rc.Call(args).Text, tc.Call(args).Text);
+            long before = tc.Call("LASTSAVE").Integer;
+            Assert.InRange(before, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+            tc.Call("SET", "a", "1");
+            Assert.Equal("1", SnapshotTests.Info(tc, "rdb_changes_since_last_save"));
+            Assert.Equal("+OK", tc.Call("SAVE").Text);
+            Assert.Equal("0", SnapshotTests.Info(tc, "rdb_changes_since_last_save"));
+            Assert.Equal("1", SnapshotTests.Info(tc, "rdb_saves"));
+            Assert.Equal("+Background saving started", tc.Call("BGSAVE", "schedule").Text);
+            Wait.Until(() => SnapshotTests.Info(tc, "rdb_bgsave_in_progress") == "0", "BGSAVE");
+            Assert.Equal("ok", SnapshotTests.Info(tc, "rdb_last_bgsave_status"));
+            Assert.Equal("2", SnapshotTests.Info(tc, "rdb_saves"));
+            Assert.Equal("-1", SnapshotTests.Info(tc, "rdb_current_bgsave_time_sec"));
+            Assert.NotEqual("-1", SnapshotTests.Info(tc, "rdb_last_bgsave_time_sec"));
+            // Inside MULTI a BGSAVE is scheduled, as in Redis; the cron then runs it.
+            Assert.Equal("+OK", tc.Call("MULTI").Text);
+            tc.Call("BGSAVE");
+            var exec = tc.Call("EXEC");
+            rc.Call("MULTI");
+            rc.Call("BGSAVE");
+            Assert.Equal(rc.Call("EXEC").ToString(), exec.ToString());
+            Assert.Equal("+Background saving scheduled", exec.Items![0].Text);
+            Wait.Until(() => SnapshotTests.Info(tc, "rdb_saves") == "3" && SnapshotTests.Info(tc, "rdb_bgsave_in_progress") == "0", "scheduled BGSAVE");
+            Assert.Equal("0", SnapshotTests.Info(tc, "rdb_changes_since_last_save"));
+            Assert.True(File.Exists(Path.Combine(tern.Dir, "dump.rdb")));
+            Assert.Empty(Directory.GetFiles(tern.Dir, "temp-*.rdb"));
+            // dbfilename is a file name, never a path.
+            Assert.Equal(rc.Call("CONFIG", "SET", "dbfilename", "a/b.rdb").Text, tc.Call("CONFIG", "SET", "dbfilename", "a/b.rdb").Text);
+            Assert.Equal(rc.Call("CONFIG", "GET", "rdbcompression").ToString(), tc.Call("CONFIG", "GET", "rdbcompression").ToString());
+            Assert.Equal(rc.Call("CONFIG", "SET", "rdbchecksum", "no").Text, tc.Call("CONFIG", "SET", "rdbchecksum", "no").Text);
+        }
+        finally
+        {
+            d.Dispose();
+        }
+    }
+
+    [Fact]
+    public void DebugReloadKeepsTheDatasetAndNosaveReadsTheFile()
+    {
+        using var tern = new TernHost();
+        using var c = tern.Connect();
+        PersistenceData.FillAllTypes(c, big: false);
+        string digest = PersistenceData.Digest(c);
+        Assert.Equal("+OK", c.Call("DEBUG", "RELOAD").Text);
+        Assert.Equal(digest, PersistenceData.Digest(c));
+        c.Call("SET", "extra", "1");
+        Assert.Equal("+OK", c.Call("DEBUG", "RELOAD", "NOSAVE").Text);
+        Assert.Equal(digest, PersistenceData.Digest(c));
+        // NOFLUSH: a duplicate without MERGE is refused (Redis would die), with MERGE the file's value wins.
+        c.Call("SET", "int:small", "changed");
+        c.Call("SET", "only-in-memory", "1");
+        Assert.Equal("-ERR Error trying to load the RDB dump", c.Call("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH").Text);
+        Assert.Equal("changed", c.Call("GET", "int:small").Text);
+        Assert.Equal("+OK", c.Call("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE").Text);
+        Assert.Equal("12", c.Call("GET", "int:small").Text);
+        Assert.Equal("1", c.Call("GET", "only-in-memory").Text);
+    }
+
+    [Fact]
+    public void CorruptFilesAreRefusedAndTheDataIsKept()
+    {
+        using var source = new TernHost();
+        using (var sc = source.Connect())
+        {
+            PersistenceData.FillAllTypes(sc, big: false);
+            Assert.Equal("+OK", sc.Call("SAVE").Text);
+        }
+        var good = File.ReadAllBytes(Path.Combine(source.Dir, "dump.rdb"));
+        using var tern = new TernHost();
+        using var c = tern.Connect();
+        c.Call("SET", "mine", "kept");
+        c.Call("RPUSH", "list", "a", "b");
+        string digest = PersistenceData.Digest(c);
+        string file = Path.Combine(tern.Dir, "dump.rdb");
+
+        var cases = new List<(string Name, byte[] Bytes)>();
+        // Truncations at section boundaries: in the magic, after it, in the AUX fields, in the middle of the
+        // keys, right before the EOF opcode, before and inside the checksum.
+        foreach (int cut in new[] { 0, 4, 9, 12, 40, good.Length / 3, good.Length / 2, good.Length - 9, good.Length - 8, good.Length - 1 })
+            cases.Add(($"truncated at {cut}", good[..cut]));
+        var crc = (byte[])good.Clone();
+        crc[^1] ^= 0xFF;
+        cases.Add(("wrong CRC", crc));
+        var flipped = (byte[])good.Clone();
+        flipped[good.Length / 2] ^= 0x5A;
+        cases.Add(("flipped byte", flipped));
+        var v13 = (byte[])good.Clone();
+        Encoding.ASCII.GetBytes("REDIS0013").CopyTo(v13, 0);
+        cases.Add(("version 13", v13));
+        cases.Add(("not an RDB", Encoding.ASCII.GetBytes("hello world, not a dump")));
+        foreach (var (name, bytes) in cases)
+        {
+            File.WriteAllBytes(file, bytes);
+            var r = c.Call("DEBUG", "RELOAD", "NOSAVE");
+            Assert.True(r.Text == "-ERR Error trying to load the RDB dump", $"{name}: {r.Text}");
+            Assert.True(digest == PersistenceData.Digest(c), name);
+            Assert.Equal("kept", c.Call("GET", "mine").Text);
+        }
+        // The good file still loads afterwards.
+        File.WriteAllBytes(file, good);
+        Assert.Equal("+OK", c.Call("DEBUG", "RELOAD", "NOSAVE").Text);
+        Assert.Null(c.Call("GET", "mine").Text);
+    }
+
+    [Fact]
+    public void ACorruptFileAtStartStopsTheServerWithAClearError()
+    {
+        string dir = TempDir();
+        File.WriteAllBytes(Path.Combine(dir, "dump.rdb"), Encoding.ASCII.GetBytes("REDIS0013\xff"));
+        var e = Assert.Throws<InvalidOperationException>(() => new TernHost("--dir", dir));
+        Assert.Contains("Fatal error loading the DB", e.Message);
+        Assert.Contains("13", e.Message);
+    }
+
+    [Fact]
+    public void ShutdownWithSavePointsWritesTheFile()
+    {
+        string dir = TempDir();
+        var tern = new TernHost("--dir", dir, "--save", "3600 1");
+        using (var c = tern.Connect())
+        {
+            c.Call("SET", "k", "v");
+            c.Call("HSET", "h", "f", "v");
+            c.Send("SHUTDOWN");
+            Assert.True(c.IsClosedByServer(TimeSpan.FromSeconds(30)));
+        }
+        tern.Dispose();
+        Assert.True(File.Exists(Path.Combine(dir, "dump.rdb")));
+        using var again = new TernHost("--dir", dir);
+        using var c2 = again.Connect();
+        Assert.Equal("v", c2.Call("GET", "k").Text);
+        Assert.Equal("v", c2.Call("HGET", "h", "f").Text);
+        // NOSAVE skips the save even with save points.
+        c2.Call("SET", "k", "changed");
+        c2.Send("SHUTDOWN", "NOSAVE");
+        Assert.True(c2.IsClosedByServer(TimeSpan.FromSeconds(30)));
+        using var third = new TernHost("--dir", dir);
+        using var c3 = third.Connect();
+        Assert.Equal("v", c3.Call("GET", "k").Text);
+    }
+
+    [Fact]
+    public void ASavePointTriggersABackgroundSave()
+    {
+        using var tern = new TernHost("--save", "1 2");
+        using var c = tern.Connect();
+        c.Call("SET", "a", "1");
+        c.Call("SET", "b", "2");
+        Wait.Until(() => File.Exists(Path.Combine(tern.Dir, "dump.rdb")) && SnapshotTests.Info(c, "rdb_changes_since_last_save") == "0",
+            TimeSpan.FromSeconds(30), "the save point to save");
+        Assert.Equal("1", SnapshotTests.Info(c, "rdb_saves"));
+    }
+
+    [Fact]
+    public void FunctionLibrariesAndLuaAuxAreWrittenBackUnchanged()
+    {
+        // Redis writes a library with FUNCTION LOAD; Tern loads the file (it has no FUNCTION command yet) and
+        // writes the library back; Redis then loads Tern's file and lists the same library.
+        const string lib = "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)";
+        string dir = TempDir();
+        using (var redis = new RedisServerProcess())
+        using (var rc = new RespClient(redis.Port))
+        {
+            Assert.Equal("mylib", rc.Call("FUNCTION", "LOAD", lib).Text);
+            rc.Call("SET", "k", "v");
+            Assert.Equal("+OK", rc.Call("SAVE").Text);
+            File.Copy(Path.Combine(redis.Dir, "dump.rdb"), Path.Combine(dir, "dump.rdb"));
+        }
+        using (var tern = new TernHost("--dir", dir))
+        using (var tc = tern.Connect())
+        {
+            Assert.Single(tern.Server.Persistence.Functions);
+            Assert.Equal(lib, Encoding.UTF8.GetString(tern.Server.Persistence.Functions[0]));
+            Assert.Equal("+OK", tc.Call("SAVE").Text);
+        }
+        using var again = new RedisServerProcess("--dir", dir, "--dbfilename", "dump.rdb");
+        using var c = new RespClient(again.Port);
+        Assert.Equal("v", c.Call("GET", "k").Text);
+        Assert.Equal("v1", c.Call("FCALL", "myfunc", "0", "v1").Text);
+    }
+}
