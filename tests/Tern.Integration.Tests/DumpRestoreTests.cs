@@ -259,6 +259,11 @@ public sealed class DumpRestoreTests(Differential d, DumpRestoreTests.Targets ta
         d.Same("RESTORE", "k", "0", WithFooter([4, 0], 10));           // empty hash
         d.Same("RESTORE", "k", "0", WithFooter([11, 0], 10));          // no intset blob
         d.Same("RESTORE", "k", "0", WithFooter([], 10));
+        d.Same("RESTORE", "k", "0", WithFooter([7, 0x81, 1, 2, 3, 4, 5, 6, 7, 8], 10)); // module value, no module
+        d.Same("RESTORE", "k", "0", WithFooter([0, 5, (byte)'a'], 10));          // string cut short
+        // Bytes after the value (before the footer) are ignored, as Redis's loader stops at the value's end.
+        d.Same("RESTORE", "junk", "0", WithFooter([0, 3, (byte)'b', (byte)'a', (byte)'r', 1, 2, 3], 10));
+        d.Same("GET", "junk");
         d.Same("EXISTS", "k");
 
         d.Same("RESTORE", "k", "0", p);
