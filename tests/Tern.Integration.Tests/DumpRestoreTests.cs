@@ -670,4 +670,27 @@ public sealed class DumpRestoreTests(Differential d, DumpRestoreTests.Targets ta
         Assert.Equal(c.Call("DEBUG", "DIGEST-VALUE", "hb").ToString(), c.Call("DEBUG", "DIGEST-VALUE", "hb2").ToString());
         Assert.InRange(c.Call("HPTTL", "hb2", "FIELDS", "1", "f2").Items![0].Integer, 90_000, 100_000);
     }
+
+    /// <summary>MIGRATE with AUTH and AUTH2 to a Tern that requires a password (its own, so no cached link is authenticated).</summary>
+    [Fact]
+    public void MigrateToTernWithPassword()
+    {
+        d.Reset();
+        using var target = new TernHost("--requirepass", "pw");
+        var c = d.TernClient;
+        string port = target.Port.ToString();
+        Fill(c, "SET a 1", "SET b 2", "SET c 3");
+        Assert.Equal("-ERR Target instance replied with error: NOAUTH Authentication required.",
+            c.Call("MIGRATE", "127.0.0.1", port, "a", "0", "5000").Text);
+        Assert.Equal("-ERR Target instance replied with error: WRONGPASS invalid username-password pair or user is disabled.",
+            c.Call("MIGRATE", "127.0.0.1", port, "a", "0", "5000", "AUTH", "bad").Text);
+        Assert.Equal("+OK", c.Call("MIGRATE", "127.0.0.1", port, "a", "0", "5000", "AUTH", "pw").Text);
+        Assert.Equal("+OK", c.Call("MIGRATE", "127.0.0.1", port, "", "1", "5000", "AUTH2", "default", "pw", "KEYS", "b", "c").Text);
+        Assert.Equal(0, c.Call("EXISTS", "a", "b", "c").Integer);
+        using var check = target.Connect();
+        check.Call("AUTH", "pw");
+        Assert.Equal("$1\r\n1\r\n", check.Call("GET", "a").ToString());
+        check.Call("SELECT", "1");
+        Assert.Equal(2, check.Call("EXISTS", "b", "c").Integer);
+    }
 }
