@@ -33,19 +33,24 @@ public static class Lzf
     {
         int inLen = input.Length, outEnd = output.Length;
         if (inLen == 0 || outEnd == 0) return 0;
-        var table = ArrayPool<int>.Shared.Rent(HSize);
-        try
+        // A clean table without clearing 64K slots per call (which cost more than compressing a small listpack):
+        // each slot carries the generation that wrote it, and a slot of an older generation reads as empty.
+        var table = t_table ??= new long[HSize];
+        if (++t_generation == 0)
         {
-            table.AsSpan(0, HSize).Fill(-1);
-            return Run(input, output, table);
+            Array.Clear(table);
+            t_generation = 1;
         }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(table);
-        }
+        return Run(input, output, table, (long)t_generation << 32);
     }
 
-    private static int Run(ReadOnlySpan<byte> s, Span<byte> o, int[] table)
+    [ThreadStatic]
+    private static long[]? t_table;
+
+    [ThreadStatic]
+    private static uint t_generation;
+
+    private static int Run(ReadOnlySpan<byte> s, Span<byte> o, long[] table, long gen)
     {
         int inLen = s.Length, outEnd = o.Length;
         int ip = 0, op = 1, lit = 0; // op starts past the header of the first literal run
@@ -54,8 +59,9 @@ public static class Lzf
         {
             hval = Next(hval, s, ip);
             int slot = Index(hval);
-            int r = table[slot];
-            table[slot] = ip;
+            long e = table[slot];
+            int r = (e & unchecked((long)0xFFFFFFFF00000000)) == gen ? (int)e : -1;
+            table[slot] = gen | (uint)ip;
             // A candidate must lie within the window and after the first byte (liblzf tests ref > in_data).
             if (r > 0 && ip - r - 1 < MaxOff && s[r + 2] == s[ip + 2] && s[r] == s[ip] && s[r + 1] == s[ip + 1])
             {
@@ -101,10 +107,10 @@ public static class Lzf
                 ip -= 2;
                 hval = First(s, ip);
                 hval = Next(hval, s, ip);
-                table[Index(hval)] = ip;
+                table[Index(hval)] = gen | (uint)ip;
                 ip++;
                 hval = Next(hval, s, ip);
-                table[Index(hval)] = ip;
+                table[Index(hval)] = gen | (uint)ip;
                 ip++;
             }
             else

@@ -17,7 +17,8 @@ public sealed class ConfigRewriterTests
 
     // What Redis always writes, whatever the values: dir, save and the latency percentiles.
     private static string Always(ServerConfig c) =>
-        $"dir {ConfigRewriter.Repr(c.Dir)}\nlatency-tracking-info-percentiles 50 99 99.9\nsave \"\"\n";
+        // Redis's default save points, one line each (in sorted order, as the tests compare sorted lines).
+        $"dir {ConfigRewriter.Repr(c.Dir)}\nlatency-tracking-info-percentiles 50 99 99.9\nsave 300 100\nsave 3600 1\nsave 60 10000\n";
 
     [Fact]
     public void KeepsCommentsAndOrderAndUpdatesInPlace()
