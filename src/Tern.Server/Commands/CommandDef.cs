@@ -68,6 +68,13 @@ public sealed class CommandDef
     /// <summary>Lock every shard while this runs (FLUSHALL, SWAPDB).</summary>
     public bool LocksAll { get; internal set; }
 
+    /// <summary>
+    /// The handler takes the shard locks of its keys itself, for parts of its work only (MIGRATE waits on the network
+    /// without holding them), and records its propagated form under them through <see cref="Dispatcher.PropagateNow"/>.
+    /// Inside EXEC the transaction's locks are held anyway (the locks are re-entrant).
+    /// </summary>
+    public bool LocksOwnKeys { get; internal set; }
+
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 
     public bool HasKeys => FirstKey > 0 || KeyExtractor != null;

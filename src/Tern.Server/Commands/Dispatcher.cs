@@ -185,6 +185,7 @@ public sealed class Dispatcher
         try
         {
             if (cmd.LocksAll) RunLockedAll(ctx, cmd);
+            else if (cmd.LocksOwnKeys) cmd.Handler!(ctx);
             else if (cmd.HasKeys) RunLockedKeys(ctx, cmd);
             else
             {
@@ -343,6 +344,12 @@ public sealed class Dispatcher
         shards[i] = s;
         return n + 1;
     }
+
+    /// <summary>
+    /// For <see cref="CommandDef.LocksOwnKeys"/> handlers: records the command's propagated form now, while the handler
+    /// holds the shard locks of the keys it wrote (so writes to a key reach replicas in execution order).
+    /// </summary>
+    public void PropagateNow(CommandContext ctx) => Propagate(ctx);
 
     private void Propagate(CommandContext ctx)
     {

@@ -23,6 +23,7 @@ public static class CommandFamilies
         GeoFamily.Register(t);
         PubSubFamily.Register(t);
         StreamFamily.Register(t);
+        DumpFamily.Register(t);
         PersistenceFamily.Register(t);
         ReplicationFamily.Register(t);
     }

@@ -274,6 +274,35 @@ public sealed class Keyspace
         return shared >= 0 ? _sharedClock[shared] : Entry.Lru(o);
     }
 
+    /// <summary>
+    /// Applies an access hint (RESTORE IDLETIME/FREQ, the RDB's IDLE/FREQ opcodes) as Redis's objectSetLRUOrLFU:
+    /// under an LFU policy a <paramref name="lfuFreq"/> &gt;= 0 becomes the counter; otherwise an
+    /// <paramref name="lruIdleSeconds"/> &gt;= 0 sets the access time that many seconds before
+    /// <paramref name="lruClock"/> (the LRU clock when the hint was read). The other hint is ignored. A shared integer
+    /// gets the hint on its shared clock, as the shared object does in Redis. False when nothing was set.
+    /// </summary>
+    public bool SetLruOrLfu(object o, long lfuFreq, long lruIdleSeconds, uint lruClock)
+    {
+        uint clock;
+        if (Lfu)
+        {
+            if (lfuFreq < 0) return false;
+            clock = (LfuMinutes() << 8) | (uint)(lfuFreq & 255);
+        }
+        else if (lruIdleSeconds >= 0)
+        {
+            // Seconds scaled by the LRU resolution (1000 ms: a no-op), wrapping as the 24-bit clock does.
+            long abs = lruClock - unchecked(lruIdleSeconds * 1000) / 1000;
+            if (abs < 0) abs += LruClock.Max;
+            clock = (uint)abs & LruClock.Max;
+        }
+        else return false;
+        int shared = SharedInteger(o);
+        if (shared >= 0) _sharedClock[shared] = clock;
+        Entry.Touch(o, clock);
+        return true;
+    }
+
     /// <summary>The access clock a new object starts with (Redis's createObject).</summary>
     public uint NewAccessClock(long now) =>
         Lfu ? (LfuMinutes() << 8) | LfuInitVal : (uint)(now / 1000) & LruClock.Max;
