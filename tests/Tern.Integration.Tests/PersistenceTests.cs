@@ -134,6 +134,18 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public void InfoPersistenceHasRedissFieldsInRedissOrder()
+    {
+        using var redis = new RedisServerProcess();
+        using var tern = new TernHost();
+        using var rc = new RespClient(redis.Port);
+        using var tc = tern.Connect();
+        static List<string> Names(RespClient c) =>
+            [.. c.Call("INFO", "persistence").Text!.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':')[0])];
+        Assert.Equal(Names(rc), Names(tc));
+    }
+
+    [Fact]
     public void DebugReloadKeepsTheDatasetAndNosaveReadsTheFile()
     {
         using var tern = new TernHost();

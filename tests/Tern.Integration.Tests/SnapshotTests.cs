@@ -181,6 +181,24 @@ public sealed class SnapshotTests
         Assert.True(cow > 0 && cow < rdb.Length, $"extra memory {cow} for a file of {rdb.Length}");
     }
 
+    [Fact]
+    public void DebugReloadDuringABgsaveWaitsForItAndBothSucceed()
+    {
+        using var host = new TernHost();
+        using var c = host.Connect();
+        c.Call("DEBUG", "POPULATE", "200000", "k", "32");
+        string digest = PersistenceData.Digest(c);
+        for (int round = 0; round < 3; round++)
+        {
+            Assert.Equal("+Background saving started", c.Call("BGSAVE").Text);
+            // DEBUG holds every shard lock while it waits for the background save: no deadlock.
+            Assert.Equal("+OK", c.Call("DEBUG", "RELOAD").Text);
+            Assert.Equal(digest, PersistenceData.Digest(c));
+        }
+        Wait.Until(() => Info(c, "rdb_bgsave_in_progress") == "0", "BGSAVE");
+        Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+    }
+
     internal static string Info(RespClient c, string field)
     {
         var text = c.Call("INFO", "persistence").Text!;

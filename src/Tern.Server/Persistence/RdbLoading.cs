@@ -60,7 +60,15 @@ public static class RdbLoading
             });
             var reader = new RdbReader(counted, new RdbReaderOptions { Databases = server.Config.Databases });
             sink.Reader = reader;
-            var result = reader.Read(sink);
+            RdbReadResult result;
+            try
+            {
+                result = reader.Read(sink);
+            }
+            finally
+            {
+                sink.Finish();
+            }
             if (result.Ok && sink.Failure is { } failure) result = failure;
             if (!result.Ok)
             {
@@ -108,10 +116,52 @@ public static class RdbLoading
     /// Receives the reader's keys into the staging keyspace. Errors of its own (a duplicate key, a corrupt value
     /// the model carried) are kept in <see cref="Failure"/>; later keys are then ignored, and the load fails.
     /// </summary>
-    private sealed class StagingSink(Keyspace staging, TernServer server, bool asReplica, PersistenceState state) : IRdbSink
+    private sealed class StagingSink : IRdbSink
     {
         private readonly long _now = Clock.UnixMs();
+        private readonly Keyspace staging;
+        private readonly TernServer server;
+        private readonly bool asReplica;
+        private readonly PersistenceState state;
         private int _db;
+
+        // Reading and building overlap: the reader's thread parses, a builder thread turns values into the
+        // keyspace's structures, handing over batches through a bounded queue (memory stays bounded).
+        private const int BatchSize = 256;
+        private readonly System.Collections.Concurrent.BlockingCollection<List<(RdbKey Key, RdbValue Value, long Offset)>>? _queue;
+        private readonly Thread? _builder;
+        private List<(RdbKey Key, RdbValue Value, long Offset)> _batch = new(BatchSize);
+        private volatile bool _failed;
+
+        public StagingSink(Keyspace staging, TernServer server, bool asReplica, PersistenceState state)
+        {
+            this.staging = staging;
+            this.server = server;
+            this.asReplica = asReplica;
+            this.state = state;
+            if (Environment.ProcessorCount < 2) return;
+            _queue = new(boundedCapacity: 16);
+            _builder = new Thread(Build) { IsBackground = true, Name = "tern-rdb-load" };
+            _builder.Start();
+        }
+
+        private void Build()
+        {
+            foreach (var batch in _queue!.GetConsumingEnumerable())
+                foreach (var (key, value, offset) in batch)
+                    if (!_failed) Apply(key, value, offset);
+        }
+
+        /// <summary>After the read: hands over the last batch and waits for the builder.</summary>
+        public void Finish()
+        {
+            if (_queue == null) return;
+            if (_batch.Count > 0) _queue.Add(_batch);
+            _batch = [];
+            _queue.CompleteAdding();
+            _builder!.Join();
+            _queue.Dispose();
+        }
 
         public RdbReader? Reader;
         public RdbReadResult? Failure;
@@ -142,11 +192,25 @@ public static class RdbLoading
 
         public void OnKey(in RdbKey key, RdbValue value)
         {
-            if (Failure != null) return;
+            if (_failed) return;
+            long offset = Reader?.Position ?? -1;
+            if (_queue == null)
+            {
+                Apply(key, value, offset);
+                return;
+            }
+            _batch.Add((key, value, offset));
+            if (_batch.Count < BatchSize) return;
+            _queue.Add(_batch);
+            _batch = new(BatchSize);
+        }
+
+        private void Apply(in RdbKey key, RdbValue value, long offset)
+        {
             int db = key.Db;
             if ((uint)db >= (uint)staging.Databases)
             {
-                Fail($"database {db} out of range (databases {staging.Databases})", key, value);
+                Fail($"database {db} out of range (databases {staging.Databases})", key, value, offset);
                 return;
             }
             long expireAt = 0;
@@ -165,7 +229,7 @@ public static class RdbLoading
             if (staging.Peek(db, key.Name) != null)
             {
                 // Redis panics here ("Duplicated key"); Tern refuses the load and keeps serving.
-                Fail("duplicate key", key, value);
+                Fail("duplicate key", key, value, offset);
                 return;
             }
             uint lru = RdbValues.AccessClock(staging, key.IdleSeconds, key.Freq, _now);
@@ -182,7 +246,7 @@ public static class RdbLoading
                         if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(key.Name)}', {error}).");
                         return;
                     default:
-                        Fail(error ?? "invalid value", key, value);
+                        Fail(error ?? "invalid value", key, value, offset);
                         return;
                 }
             }
@@ -194,9 +258,9 @@ public static class RdbLoading
         {
         }
 
-        private void Fail(string what, in RdbKey key, RdbValue value)
+        private void Fail(string what, in RdbKey key, RdbValue value, long offset)
         {
-            long offset = Reader?.Position ?? -1;
+            _failed = true;
             Failure = new RdbReadResult(false, $"{what} at offset {offset} (db {key.Db}, key '{Printable(key.Name)}', {TypeName(value)})",
                 offset, key.Db, key.Name, TypeOf(value));
         }

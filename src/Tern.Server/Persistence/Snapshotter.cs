@@ -174,12 +174,11 @@ public sealed class Snapshotter : ISnapshotHook
             {
                 // Once a shard is not pending it never is again for this snapshot: skip it without its lock (a
                 // thread holding every lock, DEBUG RELOAD waiting for this save, then does not block us).
-                if (shard.PendingSnapshot != this)
+                if (!EnterIfPending(shard))
                 {
                     Drain(w);
                     continue;
                 }
-                shard.EnterRead();
                 try
                 {
                     if (shard.PendingSnapshot == this)
@@ -224,8 +223,7 @@ public sealed class Snapshotter : ISnapshotHook
     {
         foreach (var shard in _keyspace.Shards)
         {
-            if (shard.PendingSnapshot != this) continue;
-            shard.EnterRead();
+            if (!EnterIfPending(shard)) continue;
             try
             {
                 if (shard.PendingSnapshot == this) shard.PendingSnapshot = null;
@@ -236,6 +234,23 @@ public sealed class Snapshotter : ISnapshotHook
             }
         }
         while (_ready.TryDequeue(out var m)) Account(-m.Capacity);
+    }
+
+    /// <summary>
+    /// Takes the shard's lock if the shard is still pending. A thread that holds every lock (DEBUG RELOAD) may
+    /// serialize the shard itself and then wait for this snapshot to end: so never block on the lock of a shard
+    /// that stopped being pending meanwhile.
+    /// </summary>
+    private bool EnterIfPending(Shard shard)
+    {
+        while (Volatile.Read(ref shard.PendingSnapshot) == this)
+        {
+            if (!shard.TryEnterRead(5)) continue;
+            if (shard.PendingSnapshot == this) return true;
+            shard.Exit();
+            return false;
+        }
+        return false;
     }
 
     /// <summary>Writes the chunks client threads serialized (whole shards before a shard-wide change).</summary>

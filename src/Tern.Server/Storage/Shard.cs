@@ -72,6 +72,9 @@ public sealed class Shard
     /// </summary>
     public void EnterRead() => Lock.Enter();
 
+    /// <summary><see cref="EnterRead"/> that gives up after <paramref name="milliseconds"/>.</summary>
+    public bool TryEnterRead(int milliseconds) => Lock.TryEnter(milliseconds);
+
     public void Exit() => Lock.Exit();
 
     /// <summary>Lock held (via <see cref="EnterRead"/>): about to change <paramref name="key"/> after all.</summary>
