@@ -34,6 +34,10 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
         Saves = new Persistence.SaveCoordinator(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         Replication = new Replication.ReplicationManager(this);
+        // A snapshot records the replication history it belongs to (repl-id, repl-offset AUX fields), as
+        // rdbPopulateSaveInfo does; a full resync uses the same cut offset.
+        Saves.OffsetAtCut = () => Replication.Offset;
+        Saves.ReplId = () => Replication.Log.ReplId;
         ApplyEvictionConfig();
         Keyspace.ResetSharedClocks(Clock.UnixMs());
         config.Changed += OnConfigChanged;
