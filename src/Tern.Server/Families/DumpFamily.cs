@@ -150,26 +150,11 @@ public static partial class DumpFamily
     /// <summary>The DUMP payload of a stored value, in the encodings Redis 7.0 would use under this configuration.</summary>
     internal static byte[] CreatePayload(ServerConfig config, object o)
     {
-        var options = WriterOptions(config);
+        var options = RdbOptions.Writer(config, config.RdbCompression);
         return o is byte[] a
             ? RdbWriter.CreateDumpPayload(PackedString.Value(a), options)
             : RdbWriter.CreateDumpPayload(RdbValues.ToRdb(o), options);
     }
-
-    private static RdbWriterOptions WriterOptions(ServerConfig c) => new()
-    {
-        Compress = c.RdbCompression,
-        HashMaxListpackEntries = Clamp(c.HashMaxListpackEntries),
-        HashMaxListpackValue = Clamp(c.HashMaxListpackValue),
-        ZSetMaxListpackEntries = Clamp(c.ZSetMaxListpackEntries),
-        ZSetMaxListpackValue = Clamp(c.ZSetMaxListpackValue),
-        SetMaxIntsetEntries = Clamp(c.SetMaxIntsetEntries),
-        ListMaxListpackSize = (int)Math.Clamp(c.ListMaxListpackSize, int.MinValue, int.MaxValue),
-        StreamNodeMaxBytes = Clamp(c.StreamNodeMaxBytes),
-        StreamNodeMaxEntries = Clamp(c.StreamNodeMaxEntries),
-    };
-
-    private static int Clamp(long v) => (int)Math.Clamp(v, 0, int.MaxValue);
 
     public static void Register(CommandTable t)
     {

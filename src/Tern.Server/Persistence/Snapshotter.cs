@@ -79,26 +79,13 @@ public sealed class Snapshotter : ISnapshotHook
         _keyspace = server.Keyspace;
         _options = options;
         var c = server.Config;
-        _writerOptions = new RdbWriterOptions
-        {
-            Compress = options.Compress,
-            HashMaxListpackEntries = Clamp(c.HashMaxListpackEntries),
-            HashMaxListpackValue = Clamp(c.HashMaxListpackValue),
-            ZSetMaxListpackEntries = Clamp(c.ZSetMaxListpackEntries),
-            ZSetMaxListpackValue = Clamp(c.ZSetMaxListpackValue),
-            SetMaxIntsetEntries = Clamp(c.SetMaxIntsetEntries),
-            ListMaxListpackSize = (int)Math.Clamp(c.ListMaxListpackSize, int.MinValue, int.MaxValue),
-            StreamNodeMaxBytes = Clamp(c.StreamNodeMaxBytes),
-            StreamNodeMaxEntries = Clamp(c.StreamNodeMaxEntries),
-        };
+        _writerOptions = RdbOptions.Writer(c, options.Compress);
         // As rdbSaveKeyValuePair: IDLE under an LRU policy, FREQ under an LFU one, neither otherwise.
         _saveLru = c.MaxMemoryPolicy.EndsWith("-lru", StringComparison.Ordinal);
         _saveLfu = c.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
         _state = new ShardState[Keyspace.ShardCount];
         for (int i = 0; i < _state.Length; i++) _state[i] = new ShardState();
     }
-
-    private static int Clamp(long v) => (int)Math.Clamp(v, 0, int.MaxValue);
 
     /// <summary>The replication offset at the cut.</summary>
     public long Offset { get; private set; }
