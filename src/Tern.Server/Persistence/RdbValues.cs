@@ -357,19 +357,10 @@ public static class RdbValues
     /// The access clock for a key read from an RDB: the file's IDLE (LRU policies) or FREQ (LFU policies) when
     /// given and it matches the keyspace's mode, as Redis's objectSetLRUOrLFU, else "created now".
     /// </summary>
-    public static uint AccessClock(Keyspace keyspace, long idleSeconds, int freq, long now)
-    {
-        if (keyspace.Lfu)
-        {
-            if (freq >= 0) return (((uint)(now / 60000) & 0xFFFF) << 8) | (uint)Math.Min(freq, 255);
-        }
-        else if (idleSeconds >= 0)
-        {
-            long t = now / 1000 - idleSeconds;
-            return (uint)(t < 0 ? 0 : t) & LruClock.Max;
-        }
-        return keyspace.NewAccessClock(now);
-    }
+    public static uint AccessClock(Keyspace keyspace, long idleSeconds, int freq, long now) =>
+        keyspace.TryHintedClock(freq, idleSeconds, (uint)(now / 1000) & LruClock.Max, out uint clock)
+            ? clock
+            : keyspace.NewAccessClock(now);
 
     /// <summary>Whether <paramref name="o"/> is a key value this converter knows (for callers that walk a keyspace).</summary>
     public static bool IsConvertible(object o) => o is byte[] or ListValue or SetValue or HashValue or ZSetValue or StreamValue;

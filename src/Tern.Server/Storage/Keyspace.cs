@@ -283,7 +283,20 @@ public sealed class Keyspace
     /// </summary>
     public bool SetLruOrLfu(object o, long lfuFreq, long lruIdleSeconds, uint lruClock)
     {
-        uint clock;
+        if (!TryHintedClock(lfuFreq, lruIdleSeconds, lruClock, out uint clock)) return false;
+        int shared = SharedInteger(o);
+        if (shared >= 0) _sharedClock[shared] = clock;
+        Entry.Touch(o, clock);
+        return true;
+    }
+
+    /// <summary>
+    /// The access clock an IDLE/FREQ hint (RESTORE, an RDB's IDLE and FREQ opcodes) gives under the current
+    /// policy, as Redis's objectSetLRUOrLFU computes it; false when the hint does not apply to this policy.
+    /// </summary>
+    public bool TryHintedClock(long lfuFreq, long lruIdleSeconds, uint lruClock, out uint clock)
+    {
+        clock = 0;
         if (Lfu)
         {
             if (lfuFreq < 0) return false;
@@ -297,9 +310,6 @@ public sealed class Keyspace
             clock = (uint)abs & LruClock.Max;
         }
         else return false;
-        int shared = SharedInteger(o);
-        if (shared >= 0) _sharedClock[shared] = clock;
-        Entry.Touch(o, clock);
         return true;
     }
 
