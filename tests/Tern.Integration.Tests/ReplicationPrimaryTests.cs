@@ -241,6 +241,51 @@ public sealed class ReplicationPrimaryTests
     }
 
     [Fact]
+    public void TernReplicaOfTernWithBothFramings()
+    {
+        using var primary = new TernHost();
+        using var disk = new TernHost();
+        using var p = primary.Connect();
+        using var d = disk.Connect();
+        Populate(p, bigBytes: 20_000);
+        ReplicaOf(d, primary.Port);
+        WaitCaughtUp(p, d, "the Tern replica (EOF framing)");
+        AssertSameData(p, d);
+        Assert.Equal("+OK", p.Call("CONFIG", "SET", "repl-diskless-sync", "no").Text);
+        using var second = new TernHost();
+        using var s2 = second.Connect();
+        ReplicaOf(s2, primary.Port);
+        p.Call("SELECT", 7);
+        p.Call("HSET", "late", "f", "v");
+        p.Call("SELECT", 0);
+        WaitCaughtUp(p, s2, "the Tern replica ($len framing)");
+        WaitCaughtUp(p, d);
+        AssertSameData(p, s2);
+        AssertSameData(p, d);
+        Assert.Equal(2, p.Call("WAIT", 2, 0).Integer);
+        Assert.Equal("2", Info(p, "stats")["sync_full"]);
+    }
+
+    [Fact]
+    public void PingsAreCountedAndSilentReplicasTimeOut()
+    {
+        using var tern = new TernHost("--repl-ping-replica-period", "1", "--repl-timeout", "2");
+        using var w = tern.Connect();
+        using var rep = tern.Connect();
+        rep.Call("REPLCONF", "listening-port", "1");
+        rep.Send("SYNC");
+        string bulk;
+        do bulk = ReadLine(rep); while (bulk.Length == 0);
+        Assert.StartsWith("$", bulk);
+        rep.ReadExactly(int.Parse(bulk[1..]));
+        // The periodic lowercase "ping" is in the stream and in the offset.
+        Assert.Equal("*1\r\n$4\r\nping\r\n", Encoding.ASCII.GetString(rep.ReadExactly(14)));
+        Assert.True(Num(Info(w), "master_repl_offset") >= 14);
+        // It never acknowledges: dropped after repl-timeout.
+        Wait.Until(() => Info(w)["connected_slaves"] == "0", TimeSpan.FromSeconds(15), "the silent replica dropped");
+    }
+
+    [Fact]
     public void MinReplicasToWrite()
     {
         using var tern = new TernHost();
