@@ -286,6 +286,26 @@ public sealed class ReplicationPrimaryTests
     }
 
     [Fact]
+    public void ReplicaOverItsOutputLimitIsDropped()
+    {
+        using var tern = new TernHost();
+        using var w = tern.Connect();
+        Assert.Equal("+OK", w.Call("CONFIG", "SET", "client-output-buffer-limit", "replica 1mb 0 0").Text);
+        // A replica that completes its sync, then never reads again.
+        using var rep = tern.Connect();
+        rep.Call("REPLCONF", "listening-port", "1");
+        rep.Send("PSYNC", "?", "-1");
+        Assert.StartsWith("+FULLRESYNC", ReadLine(rep));
+        string bulk;
+        do bulk = ReadLine(rep); while (bulk.Length == 0);
+        rep.ReadExactly(int.Parse(bulk[1..]));
+        Wait.Until(() => Info(w).GetValueOrDefault("slave0", "").Contains("state=online"), TimeSpan.FromSeconds(10), "the replica online");
+        var big = Incompressible(1 << 20, 1);
+        for (int i = 0; i < 64 && Info(w)["connected_slaves"] != "0"; i++) w.Call("SET", "big" + i, big);
+        Wait.Until(() => Info(w)["connected_slaves"] == "0", TimeSpan.FromSeconds(15), "the slow replica dropped");
+    }
+
+    [Fact]
     public void MinReplicasToWrite()
     {
         using var tern = new TernHost();

@@ -398,13 +398,24 @@ public sealed class ReplicationLog : IPropagationSink
     /// <summary>The periodic "ping" to replicas (a primary only; counted in the offset; no SELECT needed).</summary>
     public void AppendPing() => AppendControl(PingCommand);
 
-    /// <summary>REPLCONF GETACK * for WAIT (counted in the offset and kept in the backlog).</summary>
-    public void AppendGetAck() => AppendControl(GetAckCommand);
+    /// <summary>
+    /// REPLCONF GETACK * for WAIT (counted in the offset and kept in the backlog). As replicationFeedSlaves, it
+    /// goes into an existing backlog even when no replica is attached.
+    /// </summary>
+    public void AppendGetAck()
+    {
+        lock (_lock)
+        {
+            if (_ring == null || _proxying) return;
+            WriteLocked(GetAckCommand);
+        }
+    }
 
     private void AppendControl(byte[] cmd)
     {
         lock (_lock)
         {
+            // Pings only while replicas are attached (replicationCron).
             if (_ring == null || _proxying || _feeds.Count == 0) return;
             WriteLocked(cmd);
         }
