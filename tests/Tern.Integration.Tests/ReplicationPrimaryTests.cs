@@ -192,6 +192,11 @@ public sealed class ReplicationPrimaryTests
         Assert.Equal("-ERR Unrecognized REPLCONF option: foo", c.Call("REPLCONF", "foo", "bar").Text);
         Assert.Equal("+OK", c.Call("REPLCONF", "listening-port", "1234", "capa", "eof", "capa", "psync2", "capa", "dragonfly").Text);
         Assert.Equal("+OK", c.Call("REPLCONF", "rdb-only", "0").Text);
+        Assert.Equal("-ERR value is out of range, value must between 0 and 1", c.Call("REPLCONF", "rdb-only", "5").Text);
+        Assert.Equal("-ERR value is not an integer or out of range", c.Call("REPLCONF", "listening-port", "x").Text);
+        Assert.Equal("-ERR Unsupported rdb-filter-only option: foo", c.Call("REPLCONF", "rdb-filter-only", "foo bar").Text);
+        Assert.Equal("-ERR REPLCONF ip-address provided by replica instance is too long: 300 bytes",
+            c.Call("REPLCONF", "ip-address", new string('a', 300)).Text);
         Assert.Equal("+OK", c.Call("REPLCONF").Text);
         // ACK from a non-replica and GETACK to a primary: no reply at all.
         c.Send("REPLCONF", "ACK", "10");

@@ -68,7 +68,7 @@ public static class ReplicationPrimaryFamily
             {
                 if (!RespNumber.TryParseInt64(val, out long only) || only < 0 || only > 1)
                 {
-                    ctx.Error(RespNumber.TryParseInt64(val, out _) ? "ERR value is out of range, must be positive"u8 : Errors.NotInteger);
+                    ctx.Error(RespNumber.TryParseInt64(val, out _) ? "ERR value is out of range, value must between 0 and 1"u8 : Errors.NotInteger);
                     return;
                 }
                 FeedOf(ctx).RdbOnly = only == 1;
