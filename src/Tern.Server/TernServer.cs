@@ -138,6 +138,7 @@ public sealed class TernServer : IDisposable, IKeyspaceEvents
                 Metrics.ExpireCycleDone(System.Diagnostics.Stopwatch.GetTimestamp() - started);
                 CloseTimedOutClients();
                 Saves.Cron();
+                Replication.Cron();
                 Metrics.Cron(Clock.UnixMs());
             }
             catch (Exception e)

@@ -39,6 +39,9 @@ public sealed class RespClient : IDisposable
         _socket.ReceiveTimeout = 30_000;
     }
 
+    /// <summary>Reads exactly <paramref name="n"/> raw bytes (a replication stream, an RDB payload).</summary>
+    public byte[] ReadExactly(int n) => ReadExact(n, new MemoryStream());
+
     /// <summary>Sends a command and reads its reply.</summary>
     public RespReply Call(params object[] args)
     {

@@ -77,6 +77,12 @@ public sealed class Dispatcher
             Reject(ctx, cmd, Errors.NotAllowedInMulti);
             return;
         }
+        // min-replicas-to-write: a primary without enough good replicas refuses writes (processCommand).
+        if ((flags & CommandFlags.Write) != 0 && _server.Replication.DenyWrites && !client.IsPrimaryLink)
+        {
+            Reject(ctx, cmd, Errors.NoReplicas);
+            return;
+        }
         if ((flags & CommandFlags.Write) != 0 && _server.IsReadOnlyReplica && !client.IsPrimaryLink)
         {
             Reject(ctx, cmd, Errors.ReadOnlyReplica);

@@ -24,6 +24,15 @@ public sealed partial class ServerConfig
     /// </summary>
     public string ReplDisklessLoad = "disabled";
 
+    /// <summary>repl-diskless-sync: full syncs stream the RDB to replicas that announced "capa eof" ($EOF: framing).</summary>
+    public bool ReplDisklessSync = true;
+
+    /// <summary>repl-diskless-sync-delay: accepted; Tern starts each full sync at once (its snapshot is per replica).</summary>
+    public long ReplDisklessSyncDelay = 5;
+
+    public long MinReplicasToWrite;
+    public long MinReplicasMaxLag = 10;
+
     private void RegisterReplication()
     {
         Add(new ConfigParam("replicaof", ConfigType.Special, GetReplicaOf, SetReplicaOf,
@@ -42,6 +51,10 @@ public sealed partial class ServerConfig
         Int("repl-ping-replica-period", () => ReplPingReplicaPeriod, v => ReplPingReplicaPeriod = v, 1, int.MaxValue, alias: "repl-ping-slave-period");
         // Redis accepts 1 and raises it to 16 KB when it applies the size (resizeReplicationBacklog).
         Memory("repl-backlog-size", () => ReplBacklogSize, v => ReplBacklogSize = Math.Max(v, Replication.ReplicationLog.MinBacklogSize), 1, long.MaxValue);
+        Bool("repl-diskless-sync", () => ReplDisklessSync, v => ReplDisklessSync = v);
+        Int("repl-diskless-sync-delay", () => ReplDisklessSyncDelay, v => ReplDisklessSyncDelay = v, 0, int.MaxValue);
+        Int("min-replicas-to-write", () => MinReplicasToWrite, v => MinReplicasToWrite = v, 0, int.MaxValue, alias: "min-slaves-to-write");
+        Int("min-replicas-max-lag", () => MinReplicasMaxLag, v => MinReplicasMaxLag = v, 0, int.MaxValue, alias: "min-slaves-max-lag");
         Enum("repl-diskless-load", () => ReplDisklessLoad, v => ReplDisklessLoad = v, ConfigFlags.None, "disabled", "on-empty-db", "swapdb");
     }
 

@@ -26,5 +26,6 @@ public static class CommandFamilies
         DumpFamily.Register(t);
         PersistenceFamily.Register(t);
         ReplicationFamily.Register(t);
+        ReplicationPrimaryFamily.Register(t);
     }
 }

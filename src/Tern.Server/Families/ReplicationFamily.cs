@@ -74,34 +74,46 @@ public static class ReplicationFamily
             ctx.Error(Errors.TimeoutNegative);
             return;
         }
-        // Tern serves no replicas yet, so none has acknowledged anything: answer at once when that is enough or
-        // inside a transaction, otherwise wait for the timeout (0: until CLIENT UNBLOCK or the client leaves).
-        const long acked = 0;
+        // The target is this client's own last write (a client that wrote nothing is answered at once).
+        var repl = ctx.Server.Replication;
+        long target = ctx.Client.WriteOffset;
+        int acked = repl.CountAcked(target);
         if (acked >= numReplicas || ctx.InExec)
         {
             ctx.Reply.Integer(acked);
             return;
         }
-        ctx.Client.Blocked = new ReplicaAckWait(timeout);
+        var wait = new ReplicaAckWait(repl, target, numReplicas, timeout);
+        ctx.Client.Blocked = wait;
+        repl.AddWaiter(wait);
     }
 
-    /// <summary>A WAIT that no replica can satisfy: it ends at its timeout (or CLIENT UNBLOCK) answering 0.</summary>
-    private sealed class ReplicaAckWait : Network.BlockedWait
+    /// <summary>A WAIT that blocks: served when enough replicas acked, or at its timeout; answers the count then.</summary>
+    private sealed class ReplicaAckWait : ReplicationManager.AckWait
     {
+        private readonly ReplicationManager _repl;
         private readonly Timer? _timer;
 
-        public ReplicaAckWait(long timeoutMs)
+        public ReplicaAckWait(ReplicationManager repl, long target, long numReplicas, long timeoutMs)
         {
+            _repl = repl;
+            Target = target;
+            NumReplicas = numReplicas;
             if (timeoutMs > 0) _timer = new Timer(static s => ((ReplicaAckWait)s!).TryComplete(Network.UnblockReason.Timeout), this, timeoutMs, Timeout.Infinite);
         }
 
         public override bool TryComplete(Network.UnblockReason reason)
         {
-            _timer?.Dispose();
-            return base.TryComplete(reason);
+            bool done = base.TryComplete(reason);
+            if (done)
+            {
+                _timer?.Dispose();
+                _repl.RemoveWaiter(this);
+            }
+            return done;
         }
 
-        protected override void Reply(CommandContext ctx, Network.UnblockReason reason) => ctx.Reply.Integer(0);
+        protected override void Reply(CommandContext ctx, Network.UnblockReason reason) => ctx.Reply.Integer(_repl.CountAcked(Target));
     }
 
     // ROLE
@@ -111,11 +123,21 @@ public static class ReplicationFamily
         var repl = ctx.Server.Replication;
         if (repl.Link is not { } link)
         {
-            // Tern has no primary side yet: no replica is ever online.
+            // Online replicas: ip, port and acked offset, the last two as bulk strings (roleCommand).
+            var online = new List<ReplicaFeed>();
+            foreach (var f in repl.Log.Feeds())
+                if (f.State == FeedState.Online) online.Add(f);
             r.ArrayHeader(3);
             r.Bulk("master"u8);
             r.Integer(repl.Offset);
-            r.ArrayHeader(0);
+            r.ArrayHeader(online.Count);
+            foreach (var f in online)
+            {
+                r.ArrayHeader(3);
+                r.Bulk(Encoding.UTF8.GetBytes(f.Ip));
+                r.Bulk(Encoding.ASCII.GetBytes(f.ListeningPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                r.Bulk(Encoding.ASCII.GetBytes(Interlocked.Read(ref f.AckOffset).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
             return;
         }
         var info = link.Snapshot();

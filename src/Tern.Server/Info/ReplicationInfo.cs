@@ -2,8 +2,8 @@ namespace Tern.Server.Info;
 
 /// <summary>
 /// INFO replication with Redis 7.0's fields, names, order and formats (server.c genRedisInfoString): the replica
-/// fields in every link state, then the fields both roles print. Tern has no primary side yet, so
-/// connected_slaves is 0 and no slaveN line is printed.
+/// fields in every link state, then the fields both roles print. connected_slaves and a slaveN line
+/// per replica attached to this server.
 /// </summary>
 public static class ReplicationInfo
 {
@@ -41,7 +41,22 @@ public static class ReplicationInfo
             w.Field("slave_read_only", cfg.ReplicaReadOnly ? 1 : 0);
             w.Field("replica_announced", cfg.ReplicaAnnounced ? 1 : 0);
         }
-        w.Field("connected_slaves", 0);
+        // Every replica after SYNC/PSYNC, in any state (listLength(server.slaves)).
+        var feeds = repl.Log.Feeds();
+        w.Field("connected_slaves", feeds.Length);
+        if (cfg.MinReplicasToWrite > 0 && cfg.MinReplicasMaxLag > 0) w.Field("min_slaves_good_slaves", repl.GoodReplicas());
+        long now = Storage.Clock.UnixMs();
+        for (int i = 0; i < feeds.Length; i++)
+        {
+            var f = feeds[i];
+            string state = f.State switch
+            {
+                Replication.FeedState.WaitBgsave => "wait_bgsave",
+                Replication.FeedState.SendBulk => "send_bulk",
+                _ => "online",
+            };
+            w.Field($"slave{i}", $"ip={f.Ip},port={f.ListeningPort},state={state},offset={Interlocked.Read(ref f.AckOffset)},lag={(now - f.AckTimeMs) / 1000}");
+        }
         var st = repl.Log.Snapshot();
         w.Field("master_failover_state", "no-failover");
         w.Field("master_replid", st.ReplId);

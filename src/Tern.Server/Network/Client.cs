@@ -50,6 +50,12 @@ public sealed class Client
     /// <summary>A replica attached to this server (after SYNC/PSYNC).</summary>
     public bool IsReplica;
 
+    /// <summary>What REPLCONF announced and, after SYNC/PSYNC, the replica's stream (null for other clients).</summary>
+    public Replication.ReplicaFeed? ReplicaFeed;
+
+    /// <summary>The replication offset after this client's last propagated write (Redis's woff, the WAIT target).</summary>
+    public long WriteOffset;
+
     public bool IsMonitor;
 
     /// <summary>

@@ -158,6 +158,8 @@ public sealed class Connection
                         else if (status == ParseStatus.Empty)
                         {
                             start += consumed;
+                            // A replica sends newlines while it loads: it is alive (repl_ack_time).
+                            if (Client.IsReplica) Client.ReplicaFeed?.Touch();
                         }
                         else if (status == ParseStatus.Incomplete)
                         {
@@ -197,6 +199,8 @@ public sealed class Connection
                     Client.QueryBufferLength = end - start;
                     Client.QueryBufferCapacity = buf.Length;
                     if (_reply.Length > 0 && !peerGone) await SendReplyAsync().ConfigureAwait(false);
+                    // PSYNC/SYNC made this a replica: its stream starts after the replies written before it.
+                    if (Client.IsReplica && Client.ReplicaFeed is { Started: false } feed) feed.Start(_socket);
                 }
                 finally
                 {
@@ -212,6 +216,7 @@ public sealed class Connection
         finally
         {
             _ctx.OnDisconnect();
+            Client.ReplicaFeed?.Close();
             // A receive still pending fails when the socket closes: observe it.
             _probe?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             ArrayPool<byte>.Shared.Return(buf);
@@ -301,7 +306,12 @@ public sealed class Connection
     {
         _ctx.Args = _args;
         int mark = _reply.Length;
+        bool replica = Client.IsReplica;
         _server.Dispatcher.Execute(_ctx);
+        long woff = Replication.ReplicationLog.TakeAppendEnd();
+        if (woff > 0) Client.WriteOffset = woff;
+        // A replica gets the replication stream, never replies (Redis's CLIENT_SLAVE).
+        if (replica) _reply.Truncate(mark);
         if (Client.Blocked != null) return false;
         AfterCommand(mark);
         return true;
@@ -353,6 +363,8 @@ public sealed class Connection
                 {
                     int mark = _reply.Length;
                     wait.Resume(_ctx, ((Task<UnblockReason>)waitTask).Result);
+                    long woff = Replication.ReplicationLog.TakeAppendEnd();
+                    if (woff > 0) Client.WriteOffset = woff;
                     AfterCommand(mark);
                 }
             }

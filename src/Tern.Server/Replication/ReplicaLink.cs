@@ -65,6 +65,15 @@ public sealed class ReplicaLink
     public int Port { get; }
     public LinkState State => _state;
 
+    /// <summary>
+    /// Runs <paramref name="f"/> between two applied commands of the primary's stream, with the database the stream
+    /// is in: a sub-replica's snapshot cut then matches the proxied offset exactly.
+    /// </summary>
+    public T BetweenCommands<T>(Func<int, T> f)
+    {
+        lock (_applyLock) return f(_client.Db);
+    }
+
     /// <summary>Why the last failed attempt failed (also logged); kept after a later success, null if none failed.</summary>
     public string? LastError { get; private set; }
 

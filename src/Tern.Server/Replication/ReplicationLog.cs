@@ -34,6 +34,16 @@ public sealed class ReplicationLog : IPropagationSink
     private int _selDb = -1;
     private bool _proxying;
 
+    // Replicas attached to the stream (fan-out): each gets every byte written after it attached.
+    private readonly List<ReplicaFeed> _feeds = [];
+
+    /// <summary>The offset after the last append made on this thread (the client's woff, read by WAIT).</summary>
+    [ThreadStatic]
+    private static long t_appendEnd;
+
+    private static readonly byte[] PingCommand = "*1\r\n$4\r\nping\r\n"u8.ToArray();
+    private static readonly byte[] GetAckCommand = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"u8.ToArray();
+
     // The ring: _histlen bytes end at _writeIdx (exclusive), wrapping around _ring.Length.
     private byte[]? _ring;
     private long _backlogSize = 1024 * 1024;
@@ -157,6 +167,7 @@ public sealed class ReplicationLog : IPropagationSink
             _selDb = -1;
             CreateBacklogLocked();
         }
+        DropReplicas();
     }
 
     /// <summary>
@@ -172,6 +183,7 @@ public sealed class ReplicationLog : IPropagationSink
             _secondOffset = _offset + 1;
             _replid = replid;
         }
+        DropReplicas();
     }
 
     /// <summary>
@@ -187,6 +199,7 @@ public sealed class ReplicationLog : IPropagationSink
             _replid = NewId();
             _selDb = -1;
         }
+        DropReplicas();
         return Snapshot();
     }
 
@@ -200,8 +213,15 @@ public sealed class ReplicationLog : IPropagationSink
             // already propagated that command into the log as our own write.
             if (!_proxying) return;
             // Even without a backlog a replica follows the primary's offset (it adopted it at the sync).
-            if (_ring == null) _offset += applied.Length;
-            else WriteLocked(applied);
+            if (_ring == null)
+            {
+                _offset += applied.Length;
+                foreach (var f in _feeds) f.Enqueue(applied);
+            }
+            else
+            {
+                WriteLocked(applied);
+            }
         }
     }
 
@@ -217,6 +237,7 @@ public sealed class ReplicationLog : IPropagationSink
                 _selDb = db;
             }
             WriteLocked(resp);
+            t_appendEnd = _offset;
         }
     }
 
@@ -232,6 +253,7 @@ public sealed class ReplicationLog : IPropagationSink
             }
             WriteLocked(resp);
             _selDb = lastDb;
+            t_appendEnd = _offset;
         }
     }
 
@@ -239,6 +261,7 @@ public sealed class ReplicationLog : IPropagationSink
     {
         var ring = _ring!;
         _offset += data.Length;
+        foreach (var f in _feeds) f.Enqueue(data);
         // Only the last ring.Length bytes can survive.
         if (data.Length > ring.Length) data = data[^ring.Length..];
         int first = Math.Min(data.Length, ring.Length - _writeIdx);
@@ -269,6 +292,132 @@ public sealed class ReplicationLog : IPropagationSink
         {
             if (_ring == null || from < _firstByte || from > _offset + 1) return null;
             return CopyTail(_offset + 1 - from);
+        }
+    }
+
+    /// <summary>The offset after this thread's last append since the previous call, 0 if none (Redis's c->woff).</summary>
+    public static long TakeAppendEnd()
+    {
+        long v = t_appendEnd;
+        t_appendEnd = 0;
+        return v;
+    }
+
+    /// <summary>The replicas attached now.</summary>
+    public ReplicaFeed[] Feeds()
+    {
+        lock (_lock) return _feeds.ToArray();
+    }
+
+    public int FeedCount
+    {
+        get
+        {
+            lock (_lock) return _feeds.Count;
+        }
+    }
+
+    public void Detach(ReplicaFeed feed)
+    {
+        lock (_lock) _feeds.Remove(feed);
+    }
+
+    /// <summary>Disconnects every replica (our history changed: they reconnect and PSYNC; disconnectSlaves).</summary>
+    public void DropReplicas()
+    {
+        foreach (var f in Feeds()) f.Close();
+    }
+
+    /// <summary>
+    /// A full sync begins and there is no backlog: create it with a new replication id and no secondary id, as
+    /// syncCommand does (a history without a backlog cannot be continued by anyone). Returns true when created.
+    /// </summary>
+    public bool PrepareFullSync()
+    {
+        lock (_lock)
+        {
+            if (_ring != null) return false;
+            if (!_proxying)
+            {
+                _replid = NewId();
+                _replid2 = ZeroId;
+                _secondOffset = -1;
+            }
+            CreateBacklogLocked();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The snapshot's cut (called under all shard locks): the replica gets every byte after this offset, and the
+    /// next propagated write starts with a SELECT (slaveseldb = -1). Returns the id and offset for +FULLRESYNC.
+    /// </summary>
+    public (string ReplId, long Offset) AttachAtCut(ReplicaFeed feed)
+    {
+        lock (_lock)
+        {
+            if (_ring == null) CreateBacklogLocked();
+            _selDb = -1;
+            if (!feed.IsClosed) _feeds.Add(feed);
+            return (_replid, _offset);
+        }
+    }
+
+    /// <summary>
+    /// PSYNC replid offset (masterTryPartialResynchronization): when the history continues ours and the offset is
+    /// in the backlog, queue "+CONTINUE" and the backlog from the offset for the replica and attach it, atomically
+    /// with respect to appends. Otherwise false.
+    /// </summary>
+    public bool TryContinue(ReadOnlySpan<byte> replid, long from, ReplicaFeed feed, bool psync2, out string reason)
+    {
+        lock (_lock)
+        {
+            bool ours = replid.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(_replid));
+            bool second = !ours && replid.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(_replid2)) && from <= _secondOffset;
+            if (!ours && !second)
+            {
+                reason = replid.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(_replid2))
+                    ? $"Requested offset for second ID was {from}, but I can reply up to {_secondOffset}"
+                    : $"Replication ID mismatch (Replica asked for '{System.Text.Encoding.ASCII.GetString(replid)}', my replication IDs are '{_replid}' and '{_replid2}')";
+                return false;
+            }
+            if (_ring == null || from < _firstByte || from > _offset + 1)
+            {
+                reason = _ring == null ? "no backlog" : $"Unable to partial resync with replica: lack of backlog (Replica request was: {from}).";
+                return false;
+            }
+            var tail = CopyTail(_offset + 1 - from);
+            feed.Enqueue(System.Text.Encoding.ASCII.GetBytes(psync2 ? $"+CONTINUE {_replid}\r\n" : "+CONTINUE\r\n"));
+            feed.Enqueue(tail);
+            _feeds.Add(feed);
+            reason = "";
+            return true;
+        }
+    }
+
+    /// <summary>The periodic "ping" to replicas (a primary only; counted in the offset; no SELECT needed).</summary>
+    public void AppendPing() => AppendControl(PingCommand);
+
+    /// <summary>
+    /// REPLCONF GETACK * for WAIT (counted in the offset and kept in the backlog). As replicationFeedSlaves, it
+    /// goes into an existing backlog even when no replica is attached.
+    /// </summary>
+    public void AppendGetAck()
+    {
+        lock (_lock)
+        {
+            if (_ring == null || _proxying) return;
+            WriteLocked(GetAckCommand);
+        }
+    }
+
+    private void AppendControl(byte[] cmd)
+    {
+        lock (_lock)
+        {
+            // Pings only while replicas are attached (replicationCron).
+            if (_ring == null || _proxying || _feeds.Count == 0) return;
+            WriteLocked(cmd);
         }
     }
 }

@@ -39,11 +39,107 @@ public sealed class ReplicationManager
     /// <summary>Bytes read from the primary (INFO stats total_net_repl_input_bytes).</summary>
     public long NetReplInputBytes;
 
-    /// <summary>Bytes sent to replicas (total_net_repl_output_bytes): Tern has no primary side yet.</summary>
+    /// <summary>Bytes sent to replicas (total_net_repl_output_bytes).</summary>
     public long NetReplOutputBytes;
 
-    /// <summary>Full and partial syncs served to replicas (INFO stats sync_*): none without a primary side.</summary>
+    /// <summary>Full and partial syncs served to replicas (INFO stats sync_*).</summary>
     public long SyncFull, SyncPartialOk, SyncPartialErr;
+
+    private readonly object _waitLock = new();
+    private readonly List<AckWait> _waiters = [];
+    private long _lastPingMs = Storage.Clock.UnixMs();
+
+    /// <summary>
+    /// A client blocked in WAIT: it is served once <see cref="NumReplicas"/> online replicas acknowledged
+    /// <see cref="Target"/>.
+    /// </summary>
+    public abstract class AckWait : Network.BlockedWait
+    {
+        public long Target;
+        public long NumReplicas;
+    }
+
+    /// <summary>Online replicas that acknowledged at least <paramref name="target"/> (replicationCountAcksByOffset).</summary>
+    public int CountAcked(long target)
+    {
+        int n = 0;
+        foreach (var f in Log.Feeds())
+            if (f.State == FeedState.Online && Interlocked.Read(ref f.AckOffset) >= target) n++;
+        return n;
+    }
+
+    /// <summary>WAIT blocks: register it and ask every replica for an ACK now (REPLCONF GETACK *).</summary>
+    public void AddWaiter(AckWait w)
+    {
+        lock (_waitLock) _waiters.Add(w);
+        Log.AppendGetAck();
+        // An ACK may have arrived in between.
+        AckReceived();
+    }
+
+    public void RemoveWaiter(AckWait w)
+    {
+        lock (_waitLock) _waiters.Remove(w);
+    }
+
+    /// <summary>A replica acknowledged an offset: serve the WAITs it satisfies (processClientsWaitingReplicas).</summary>
+    public void AckReceived()
+    {
+        AckWait[] ws;
+        lock (_waitLock)
+        {
+            if (_waiters.Count == 0) return;
+            ws = _waiters.ToArray();
+        }
+        foreach (var w in ws)
+            if (CountAcked(w.Target) >= w.NumReplicas && w.TryComplete(Network.UnblockReason.Served)) RemoveWaiter(w);
+    }
+
+    /// <summary>Replicas that are online and acked within min-replicas-max-lag seconds (repl_good_slaves_count).</summary>
+    public int GoodReplicas()
+    {
+        long now = Storage.Clock.UnixMs();
+        int n = 0;
+        foreach (var f in Log.Feeds())
+            if (f.State == FeedState.Online && (now - f.AckTimeMs) / 1000 <= _server.Config.MinReplicasMaxLag) n++;
+        return n;
+    }
+
+    /// <summary>
+    /// min-replicas-to-write: true when writes must be refused with -NOREPLICAS (a primary with both settings
+    /// non-zero and too few good replicas).
+    /// </summary>
+    public bool DenyWrites => _link == null && _server.Config.MinReplicasToWrite > 0 && _server.Config.MinReplicasMaxLag > 0
+        && GoodReplicas() < _server.Config.MinReplicasToWrite;
+
+    /// <summary>
+    /// Once a second from the server's cron (replicationCron's primary part): ping replicas every
+    /// repl-ping-replica-period and drop online replicas silent for longer than repl-timeout.
+    /// </summary>
+    public void Cron()
+    {
+        long now = Storage.Clock.UnixMs();
+        var feeds = Log.Feeds();
+        if (feeds.Length == 0)
+        {
+            _lastPingMs = now;
+            return;
+        }
+        if (_link == null && now - _lastPingMs >= _server.Config.ReplPingReplicaPeriod * 1000)
+        {
+            _lastPingMs = now;
+            Log.AppendPing();
+        }
+        foreach (var f in feeds)
+        {
+            if (f.State != FeedState.Online) continue;
+            if (now - f.AckTimeMs > _server.Config.ReplTimeout * 1000)
+            {
+                _server.Log.Warning($"Disconnecting timedout replica (streaming sync): {f.Ip}:{f.ListeningPort}");
+                f.Close();
+            }
+        }
+    }
 
     /// <summary>
     /// True when replica-serve-stale-data is no and the link is not up: commands without the "stale" flag then
