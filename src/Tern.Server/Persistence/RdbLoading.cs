@@ -125,13 +125,27 @@ public static class RdbLoading
         private readonly PersistenceState state;
         private int _db;
 
-        // Reading and building overlap: the reader's thread parses, a builder thread turns values into the
-        // keyspace's structures, handing over batches through a bounded queue (memory stays bounded).
+        // Reading and inserting overlap: the reader's thread parses each key and builds its keyspace value (the
+        // bulk of the work, and independent per key), a second thread inserts the values into the staging keyspace
+        // in file order (duplicate check, counts, the first failure), so the two halves run on two cores. Batches go
+        // through a bounded queue (memory stays bounded).
         private const int BatchSize = 256;
-        private readonly System.Collections.Concurrent.BlockingCollection<List<(RdbKey Key, RdbValue Value, long Offset)>>? _queue;
-        private readonly Thread? _builder;
-        private List<(RdbKey Key, RdbValue Value, long Offset)> _batch = new(BatchSize);
+        private readonly System.Collections.Concurrent.BlockingCollection<List<Prepared>>? _queue;
+        private readonly Thread? _inserter;
+        private List<Prepared> _batch = new(BatchSize);
         private volatile bool _failed;
+
+        /// <summary>What the reader's thread made of one key: a value to insert, or why not.</summary>
+        private enum Outcome : byte
+        {
+            Add,
+            Expired,
+            Empty,
+            Module,
+            Fail,
+        }
+
+        private readonly record struct Prepared(Outcome Outcome, int Db, object? Value, RdbKey Key, RdbValue Model, long Offset, string? Error);
 
         public StagingSink(Keyspace staging, TernServer server, bool asReplica, PersistenceState state)
         {
@@ -141,25 +155,25 @@ public static class RdbLoading
             this.state = state;
             if (Environment.ProcessorCount < 2) return;
             _queue = new(boundedCapacity: 16);
-            _builder = new Thread(Build) { IsBackground = true, Name = "tern-rdb-load" };
-            _builder.Start();
+            _inserter = new Thread(InsertBatches) { IsBackground = true, Name = "tern-rdb-load" };
+            _inserter.Start();
         }
 
-        private void Build()
+        private void InsertBatches()
         {
             foreach (var batch in _queue!.GetConsumingEnumerable())
-                foreach (var (key, value, offset) in batch)
-                    if (!_failed) Apply(key, value, offset);
+                foreach (var p in batch)
+                    if (!_failed) Insert(p);
         }
 
-        /// <summary>After the read: hands over the last batch and waits for the builder.</summary>
+        /// <summary>After the read: hands over the last batch and waits for the inserting thread.</summary>
         public void Finish()
         {
             if (_queue == null) return;
             if (_batch.Count > 0) _queue.Add(_batch);
             _batch = [];
             _queue.CompleteAdding();
-            _builder!.Join();
+            _inserter!.Join();
             _queue.Dispose();
         }
 
@@ -193,26 +207,24 @@ public static class RdbLoading
         public void OnKey(in RdbKey key, RdbValue value)
         {
             if (_failed) return;
-            long offset = Reader?.Position ?? -1;
+            var p = Prepare(key, value, Reader?.Position ?? -1);
             if (_queue == null)
             {
-                Apply(key, value, offset);
+                Insert(p);
                 return;
             }
-            _batch.Add((key, value, offset));
+            _batch.Add(p);
             if (_batch.Count < BatchSize) return;
             _queue.Add(_batch);
             _batch = new(BatchSize);
         }
 
-        private void Apply(in RdbKey key, RdbValue value, long offset)
+        /// <summary>The reader's thread: checks that need no keyspace, and builds the value. Touches no counter.</summary>
+        private Prepared Prepare(in RdbKey key, RdbValue value, long offset)
         {
             int db = key.Db;
             if ((uint)db >= (uint)staging.Databases)
-            {
-                Fail($"database {db} out of range (databases {staging.Databases})", key, value, offset);
-                return;
-            }
+                return new(Outcome.Fail, db, null, key, value, offset, $"database {db} out of range (databases {staging.Databases})");
             long expireAt = 0;
             if (key.HasExpire)
             {
@@ -220,38 +232,53 @@ public static class RdbLoading
                 expireAt = key.ExpireAtMs <= 0 ? 1 : key.ExpireAtMs;
                 // As rdbLoad on a primary: a key already expired is not loaded (a replica keeps it for the
                 // primary's DEL).
-                if (!asReplica && expireAt < _now)
-                {
-                    Expired++;
-                    return;
-                }
-            }
-            if (staging.Peek(db, key.Name) != null)
-            {
-                // Redis panics here ("Duplicated key"); Tern refuses the load and keeps serving.
-                Fail("duplicate key", key, value, offset);
-                return;
+                if (!asReplica && expireAt < _now) return new(Outcome.Expired, db, null, key, value, offset, null);
             }
             uint lru = RdbValues.AccessClock(staging, key.IdleSeconds, key.Freq, _now);
             var o = RdbValues.FromRdb(key.Name, value, expireAt, lru, server.Config, out var status, out var error);
-            if (o == null)
+            if (o != null) return new(Outcome.Add, db, o, key, value, offset, null);
+            var outcome = status switch
             {
-                switch (status)
-                {
-                    case RdbConvertStatus.Empty:
-                        EmptySkipped++;
+                RdbConvertStatus.Empty => Outcome.Empty,
+                RdbConvertStatus.Module => Outcome.Module,
+                _ => Outcome.Fail,
+            };
+            return new(outcome, db, null, key, value, offset, error ?? "invalid value");
+        }
+
+        /// <summary>The inserting thread, in file order: the staging keyspace, the counts, the first failure.</summary>
+        private void Insert(in Prepared p)
+        {
+            switch (p.Outcome)
+            {
+                case Outcome.Add:
+                    // Redis panics on a duplicate ("Duplicated key"); Tern refuses the load and keeps serving.
+                    if (!staging.TryAdd(p.Db, p.Value!))
+                    {
+                        Fail("duplicate key", p.Key, p.Model, p.Offset);
                         return;
-                    case RdbConvertStatus.Module:
-                        ModulesSkipped++;
-                        if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(key.Name)}', {error}).");
-                        return;
-                    default:
-                        Fail(error ?? "invalid value", key, value, offset);
-                        return;
-                }
+                    }
+                    Loaded++;
+                    return;
+                case Outcome.Empty or Outcome.Module or Outcome.Fail when (uint)p.Db < (uint)staging.Databases
+                                                                          && staging.Peek(p.Db, p.Key.Name) != null:
+                    // As before the value was looked at: a key seen twice is reported as such first.
+                    Fail("duplicate key", p.Key, p.Model, p.Offset);
+                    return;
+                case Outcome.Expired:
+                    Expired++;
+                    return;
+                case Outcome.Empty:
+                    EmptySkipped++;
+                    return;
+                case Outcome.Module:
+                    ModulesSkipped++;
+                    if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(p.Key.Name)}', {p.Error}).");
+                    return;
+                default:
+                    Fail(p.Error!, p.Key, p.Model, p.Offset);
+                    return;
             }
-            staging.Add(db, o);
-            Loaded++;
         }
 
         public void OnEnd(ulong checksum)
