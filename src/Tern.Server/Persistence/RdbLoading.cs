@@ -133,6 +133,8 @@ public static class RdbLoading
         private readonly System.Collections.Concurrent.BlockingCollection<List<Prepared>>? _queue;
         private readonly Thread? _inserter;
         private List<Prepared> _batch = new(BatchSize);
+        // Emptied batches come back for reuse, so that queueing allocates nothing per key.
+        private readonly System.Collections.Concurrent.ConcurrentQueue<List<Prepared>> _spare = new();
         private volatile bool _failed;
 
         /// <summary>What the reader's thread made of one key: a value to insert, or why not.</summary>
@@ -145,7 +147,12 @@ public static class RdbLoading
             Fail,
         }
 
-        private readonly record struct Prepared(Outcome Outcome, int Db, object? Value, RdbKey Key, RdbValue Model, long Offset, string? Error);
+        /// <summary>Kept small (a million go through the queue): <paramref name="Payload"/> is the built value for
+        /// <see cref="Outcome.Add"/>, else the error text.</summary>
+        private readonly record struct Prepared(Outcome Outcome, int Db, byte[] Name, RdbValue Model, object? Payload, long Offset)
+        {
+            public string? Error => Payload as string;
+        }
 
         public StagingSink(Keyspace staging, TernServer server, bool asReplica, PersistenceState state)
         {
@@ -162,8 +169,12 @@ public static class RdbLoading
         private void InsertBatches()
         {
             foreach (var batch in _queue!.GetConsumingEnumerable())
+            {
                 foreach (var p in batch)
                     if (!_failed) Insert(p);
+                batch.Clear();
+                _spare.Enqueue(batch);
+            }
         }
 
         /// <summary>After the read: hands over the last batch and waits for the inserting thread.</summary>
@@ -207,7 +218,11 @@ public static class RdbLoading
         public void OnKey(in RdbKey key, RdbValue value)
         {
             if (_failed) return;
-            var p = Prepare(key, value, Reader?.Position ?? -1);
+            Enqueue(Prepare(key, value, Reader?.Position ?? -1));
+        }
+
+        private void Enqueue(in Prepared p)
+        {
             if (_queue == null)
             {
                 Insert(p);
@@ -216,7 +231,7 @@ public static class RdbLoading
             _batch.Add(p);
             if (_batch.Count < BatchSize) return;
             _queue.Add(_batch);
-            _batch = new(BatchSize);
+            _batch = _spare.TryDequeue(out var spare) ? spare : new(BatchSize);
         }
 
         /// <summary>The reader's thread: checks that need no keyspace, and builds the value. Touches no counter.</summary>
@@ -224,7 +239,7 @@ public static class RdbLoading
         {
             int db = key.Db;
             if ((uint)db >= (uint)staging.Databases)
-                return new(Outcome.Fail, db, null, key, value, offset, $"database {db} out of range (databases {staging.Databases})");
+                return new(Outcome.Fail, db, key.Name, value, $"database {db} out of range (databases {staging.Databases})", offset);
             long expireAt = 0;
             if (key.HasExpire)
             {
@@ -232,18 +247,18 @@ public static class RdbLoading
                 expireAt = key.ExpireAtMs <= 0 ? 1 : key.ExpireAtMs;
                 // As rdbLoad on a primary: a key already expired is not loaded (a replica keeps it for the
                 // primary's DEL).
-                if (!asReplica && expireAt < _now) return new(Outcome.Expired, db, null, key, value, offset, null);
+                if (!asReplica && expireAt < _now) return new(Outcome.Expired, db, key.Name, value, null, offset);
             }
             uint lru = RdbValues.AccessClock(staging, key.IdleSeconds, key.Freq, _now);
             var o = RdbValues.FromRdb(key.Name, value, expireAt, lru, server.Config, out var status, out var error);
-            if (o != null) return new(Outcome.Add, db, o, key, value, offset, null);
+            if (o != null) return new(Outcome.Add, db, key.Name, value, o, offset);
             var outcome = status switch
             {
                 RdbConvertStatus.Empty => Outcome.Empty,
                 RdbConvertStatus.Module => Outcome.Module,
                 _ => Outcome.Fail,
             };
-            return new(outcome, db, null, key, value, offset, error ?? "invalid value");
+            return new(outcome, db, key.Name, value, error ?? "invalid value", offset);
         }
 
         /// <summary>The inserting thread, in file order: the staging keyspace, the counts, the first failure.</summary>
@@ -253,17 +268,17 @@ public static class RdbLoading
             {
                 case Outcome.Add:
                     // Redis panics on a duplicate ("Duplicated key"); Tern refuses the load and keeps serving.
-                    if (!staging.TryAdd(p.Db, p.Value!))
+                    if (!staging.TryAdd(p.Db, p.Payload!))
                     {
-                        Fail("duplicate key", p.Key, p.Model, p.Offset);
+                        Fail("duplicate key", p);
                         return;
                     }
                     Loaded++;
                     return;
                 case Outcome.Empty or Outcome.Module or Outcome.Fail when (uint)p.Db < (uint)staging.Databases
-                                                                          && staging.Peek(p.Db, p.Key.Name) != null:
+                                                                          && staging.Peek(p.Db, p.Name) != null:
                     // As before the value was looked at: a key seen twice is reported as such first.
-                    Fail("duplicate key", p.Key, p.Model, p.Offset);
+                    Fail("duplicate key", p);
                     return;
                 case Outcome.Expired:
                     Expired++;
@@ -273,10 +288,10 @@ public static class RdbLoading
                     return;
                 case Outcome.Module:
                     ModulesSkipped++;
-                    if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(p.Key.Name)}', {p.Error}).");
+                    if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(p.Name)}', {p.Error}).");
                     return;
                 default:
-                    Fail(p.Error!, p.Key, p.Model, p.Offset);
+                    Fail(p.Error!, p);
                     return;
             }
         }
@@ -285,11 +300,11 @@ public static class RdbLoading
         {
         }
 
-        private void Fail(string what, in RdbKey key, RdbValue value, long offset)
+        private void Fail(string what, in Prepared p)
         {
             _failed = true;
-            Failure = new RdbReadResult(false, $"{what} at offset {offset} (db {key.Db}, key '{Printable(key.Name)}', {TypeName(value)})",
-                offset, key.Db, key.Name, TypeOf(value));
+            Failure = new RdbReadResult(false, $"{what} at offset {p.Offset} (db {p.Db}, key '{Printable(p.Name)}', {TypeName(p.Model)})",
+                p.Offset, p.Db, p.Name, TypeOf(p.Model));
         }
     }
 
