@@ -125,10 +125,12 @@ public static class RdbLoading
         private readonly PersistenceState state;
         private int _db;
 
-        // Reading and inserting overlap: the reader's thread parses each key and builds its keyspace value (the
-        // bulk of the work, and independent per key), a second thread inserts the values into the staging keyspace
-        // in file order (duplicate check, counts, the first failure), so the two halves run on two cores. Batches go
-        // through a bounded queue (memory stays bounded).
+        // Reading and inserting overlap: the reader's thread parses, a second thread inserts the values into the
+        // staging keyspace in file order (duplicate check, counts, the first failure). Building a key's value (the
+        // bulk of the work, independent per key) is done by whichever thread has room: the reader builds a batch
+        // when the queue is backing up (the inserting thread is the slower one), else leaves it to the inserting
+        // thread; so the two threads stay about equally busy on two cores. Batches go through a bounded queue
+        // (memory stays bounded).
         private const int BatchSize = 256;
         private readonly System.Collections.Concurrent.BlockingCollection<List<Prepared>>? _queue;
         private readonly Thread? _inserter;
@@ -136,6 +138,8 @@ public static class RdbLoading
         // Emptied batches come back for reuse, so that queueing allocates nothing per key.
         private readonly System.Collections.Concurrent.ConcurrentQueue<List<Prepared>> _spare = new();
         private volatile bool _failed;
+        private bool _buildHere;
+        private const int BuildHereDepth = 2;
 
         /// <summary>What the reader's thread made of one key: a value to insert, or why not.</summary>
         private enum Outcome : byte
@@ -145,12 +149,17 @@ public static class RdbLoading
             Empty,
             Module,
             Fail,
+
+            /// <summary>Not built yet: the inserting thread builds it.</summary>
+            Pending,
         }
 
-        /// <summary>Kept small (a million go through the queue): <paramref name="Payload"/> is the built value for
-        /// <see cref="Outcome.Add"/>, else the error text.</summary>
-        private readonly record struct Prepared(Outcome Outcome, int Db, byte[] Name, RdbValue Model, object? Payload, long Offset)
+        /// <summary>One key in a batch: <paramref name="Payload"/> is the built value for <see cref="Outcome.Add"/>,
+        /// else the error text.</summary>
+        private readonly record struct Prepared(Outcome Outcome, RdbKey Key, RdbValue Model, object? Payload, long Offset)
         {
+            public int Db => Key.Db;
+            public byte[] Name => Key.Name;
             public string? Error => Payload as string;
         }
 
@@ -171,7 +180,11 @@ public static class RdbLoading
             foreach (var batch in _queue!.GetConsumingEnumerable())
             {
                 foreach (var p in batch)
-                    if (!_failed) Insert(p);
+                {
+                    if (_failed) continue;
+                    if (p.Outcome == Outcome.Pending) Insert(Prepare(p.Key, p.Model, p.Offset));
+                    else Insert(p);
+                }
                 batch.Clear();
                 _spare.Enqueue(batch);
             }
@@ -218,7 +231,9 @@ public static class RdbLoading
         public void OnKey(in RdbKey key, RdbValue value)
         {
             if (_failed) return;
-            Enqueue(Prepare(key, value, Reader?.Position ?? -1));
+            long offset = Reader?.Position ?? -1;
+            if (_queue == null || _buildHere) Enqueue(Prepare(key, value, offset));
+            else Enqueue(new Prepared(Outcome.Pending, key, value, null, offset));
         }
 
         private void Enqueue(in Prepared p)
@@ -232,14 +247,15 @@ public static class RdbLoading
             if (_batch.Count < BatchSize) return;
             _queue.Add(_batch);
             _batch = _spare.TryDequeue(out var spare) ? spare : new(BatchSize);
+            _buildHere = _queue.Count >= BuildHereDepth;
         }
 
-        /// <summary>The reader's thread: checks that need no keyspace, and builds the value. Touches no counter.</summary>
+        /// <summary>Either thread: checks that need no keyspace, and builds the value. Touches no counter.</summary>
         private Prepared Prepare(in RdbKey key, RdbValue value, long offset)
         {
             int db = key.Db;
             if ((uint)db >= (uint)staging.Databases)
-                return new(Outcome.Fail, db, key.Name, value, $"database {db} out of range (databases {staging.Databases})", offset);
+                return new(Outcome.Fail, key, value, $"database {db} out of range (databases {staging.Databases})", offset);
             long expireAt = 0;
             if (key.HasExpire)
             {
@@ -247,18 +263,18 @@ public static class RdbLoading
                 expireAt = key.ExpireAtMs <= 0 ? 1 : key.ExpireAtMs;
                 // As rdbLoad on a primary: a key already expired is not loaded (a replica keeps it for the
                 // primary's DEL).
-                if (!asReplica && expireAt < _now) return new(Outcome.Expired, db, key.Name, value, null, offset);
+                if (!asReplica && expireAt < _now) return new(Outcome.Expired, key, value, null, offset);
             }
             uint lru = RdbValues.AccessClock(staging, key.IdleSeconds, key.Freq, _now);
             var o = RdbValues.FromRdb(key.Name, value, expireAt, lru, server.Config, out var status, out var error);
-            if (o != null) return new(Outcome.Add, db, key.Name, value, o, offset);
+            if (o != null) return new(Outcome.Add, key, value, o, offset);
             var outcome = status switch
             {
                 RdbConvertStatus.Empty => Outcome.Empty,
                 RdbConvertStatus.Module => Outcome.Module,
                 _ => Outcome.Fail,
             };
-            return new(outcome, db, key.Name, value, error ?? "invalid value", offset);
+            return new(outcome, key, value, error ?? "invalid value", offset);
         }
 
         /// <summary>The inserting thread, in file order: the staging keyspace, the counts, the first failure.</summary>
