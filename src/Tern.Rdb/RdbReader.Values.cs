@@ -109,9 +109,9 @@ public sealed partial class RdbReader
             case RdbFormat.TypeHashZiplist:
                 return HashFromPairs(ZiplistReader.ReadAll(ReadString()), "Hash ziplist");
             case RdbFormat.TypeZSetListpack:
-                return ZSetFromPairs(ListpackReader.ReadAll(ReadString()), "Zset listpack");
+                return ZSetFromListpack(ReadString());
             case RdbFormat.TypeHashListpack:
-                return HashFromPairs(ListpackReader.ReadAll(ReadString()), "Hash listpack");
+                return HashFromListpack(ReadString());
             case RdbFormat.TypeSetListpack:
             {
                 var items = ListpackReader.ReadAll(ReadString());
@@ -151,7 +151,7 @@ public sealed partial class RdbReader
     {
         int nodes = ReadCount();
         if (nodes == 0) return null;
-        var items = new List<byte[]>();
+        var items = new List<byte[]>(16);
         for (int i = 0; i < nodes; i++)
         {
             ulong container = RdbFormat.QuicklistNodePacked;
@@ -169,7 +169,12 @@ public sealed partial class RdbReader
                 continue;
             }
             // Empty nodes are skipped silently, as Redis does; an all-empty list is an empty key.
-            if (type == RdbFormat.TypeListQuicklist2) items.AddRange(ListpackReader.ReadAll(data));
+            if (type == RdbFormat.TypeListQuicklist2)
+            {
+                // Straight into the list: no per-node list (a load reads a million of these).
+                var lp = new ListpackReader(data);
+                while (!lp.AtEnd) items.Add(lp.NextBytes());
+            }
             else items.AddRange(ZiplistReader.ReadAll(data));
         }
         return items.Count == 0 ? null : new RdbList(items);
@@ -303,6 +308,53 @@ public sealed partial class RdbReader
             members.Add(new RdbZMember(items[i], score));
         }
         return CheckedZSet(members);
+    }
+
+    // The listpack forms of the two pair types, decoded straight into the model: no intermediate list of every
+    // entry, and integer-encoded scores are not turned into text to be parsed back. Errors and their order are
+    // those of the *FromPairs versions (an odd count first, then a bad score).
+
+    private static RdbZSet? ZSetFromListpack(byte[] blob)
+    {
+        var r = new ListpackReader(blob);
+        var members = new List<RdbZMember>(16);
+        int n = 0;
+        bool badScore = false;
+        byte[]? member = null;
+        for (; !r.AtEnd; n++)
+        {
+            if ((n & 1) == 0)
+            {
+                member = r.NextBytes();
+                continue;
+            }
+            // An integer entry is exactly the double its decimal text parses to (both round to nearest).
+            double score;
+            if (r.Next(out var text, out long v)) badScore |= !TryParseScore(text, out score);
+            else score = v;
+            members.Add(new RdbZMember(member!, score));
+        }
+        if (n % 2 != 0) throw new RdbReadException("Zset listpack integrity check failed: odd number of elements");
+        if (n == 0) return null;
+        if (badScore) throw new RdbReadException("Zset listpack integrity check failed: invalid score");
+        return CheckedZSet(members);
+    }
+
+    private static RdbHash? HashFromListpack(byte[] blob)
+    {
+        var r = new ListpackReader(blob);
+        var fields = new List<RdbHashField>(16);
+        int n = 0;
+        byte[]? field = null;
+        for (; !r.AtEnd; n++)
+        {
+            var item = r.NextBytes();
+            if ((n & 1) == 0) field = item;
+            else fields.Add(new RdbHashField(field!, item, 0));
+        }
+        if (n % 2 != 0) throw new RdbReadException("Hash listpack integrity check failed: odd number of elements");
+        if (n == 0) return null;
+        return CheckedHash(fields);
     }
 
     private static RdbHash? HashFromPairs(List<byte[]> items, string what)

@@ -213,6 +213,42 @@ public sealed class PersistenceTests
         Assert.Null(c.Call("GET", "mine").Text);
     }
 
+    [Fact]
+    public void ADuplicateKeyDeepInTheFileFailsTheLoadWithItsNameAndKeepsTheData()
+    {
+        // Enough keys of every kind that the duplicate is found by the loader's inserting thread, many batches in.
+        var ms = new MemoryStream();
+        using (var w = new Tern.Rdb.RdbWriter(ms))
+        {
+            w.WriteHeader();
+            w.WriteSelectDb(0);
+            for (int i = 0; i < 5000; i++)
+            {
+                byte[] key = Encoding.ASCII.GetBytes($"k{i}");
+                Tern.Rdb.RdbValue v = (i % 4) switch
+                {
+                    0 => new Tern.Rdb.RdbString(Encoding.ASCII.GetBytes($"v{i}")),
+                    1 => new Tern.Rdb.RdbList([Encoding.ASCII.GetBytes("a"), Encoding.ASCII.GetBytes("b")]),
+                    2 => new Tern.Rdb.RdbHash([new(Encoding.ASCII.GetBytes("f"), Encoding.ASCII.GetBytes("1"), 0)]),
+                    _ => new Tern.Rdb.RdbZSet([new(Encoding.ASCII.GetBytes("m"), 1.5)]),
+                };
+                w.WriteKey(key, v);
+            }
+            w.WriteKey(Encoding.ASCII.GetBytes("k3001"), new Tern.Rdb.RdbString(Encoding.ASCII.GetBytes("again")));
+            w.WriteKey(Encoding.ASCII.GetBytes("after"), new Tern.Rdb.RdbString(Encoding.ASCII.GetBytes("x")));
+            w.WriteEnd();
+        }
+        using var tern = new TernHost();
+        using var c = tern.Connect();
+        c.Call("SET", "mine", "kept");
+        var outcome = Tern.Server.Persistence.RdbLoading.LoadReplacing(tern.Server, new MemoryStream(ms.ToArray()), false);
+        Assert.False(outcome.Result.Ok);
+        Assert.Contains("duplicate key at offset", outcome.Result.Error);
+        Assert.Contains("key 'k3001', string", outcome.Result.Error);
+        Assert.Equal("kept", c.Call("GET", "mine").Text);
+        Assert.Equal("1", c.Call("DBSIZE").Text);
+    }
+
     /// <summary>Serves the first <c>stopAt</c> bytes, then waits until released (a load in progress).</summary>
     private sealed class GatedStream(byte[] data, int stopAt) : Stream
     {

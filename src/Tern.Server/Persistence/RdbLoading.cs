@@ -125,13 +125,43 @@ public static class RdbLoading
         private readonly PersistenceState state;
         private int _db;
 
-        // Reading and building overlap: the reader's thread parses, a builder thread turns values into the
-        // keyspace's structures, handing over batches through a bounded queue (memory stays bounded).
+        // Reading and inserting overlap: the reader's thread parses, a second thread inserts the values into the
+        // staging keyspace in file order (duplicate check, counts, the first failure). Building a key's value (the
+        // bulk of the work, independent per key) is done by whichever thread has room: the reader builds a batch
+        // when the queue is backing up (the inserting thread is the slower one), else leaves it to the inserting
+        // thread; so the two threads stay about equally busy on two cores. Batches go through a bounded queue
+        // (memory stays bounded).
         private const int BatchSize = 256;
-        private readonly System.Collections.Concurrent.BlockingCollection<List<(RdbKey Key, RdbValue Value, long Offset)>>? _queue;
-        private readonly Thread? _builder;
-        private List<(RdbKey Key, RdbValue Value, long Offset)> _batch = new(BatchSize);
+        private readonly System.Collections.Concurrent.BlockingCollection<List<Prepared>>? _queue;
+        private readonly Thread? _inserter;
+        private List<Prepared> _batch = new(BatchSize);
+        // Emptied batches come back for reuse, so that queueing allocates nothing per key.
+        private readonly System.Collections.Concurrent.ConcurrentQueue<List<Prepared>> _spare = new();
         private volatile bool _failed;
+        private bool _buildHere;
+        private const int BuildHereDepth = 2;
+
+        /// <summary>What the reader's thread made of one key: a value to insert, or why not.</summary>
+        private enum Outcome : byte
+        {
+            Add,
+            Expired,
+            Empty,
+            Module,
+            Fail,
+
+            /// <summary>Not built yet: the inserting thread builds it.</summary>
+            Pending,
+        }
+
+        /// <summary>One key in a batch: <paramref name="Payload"/> is the built value for <see cref="Outcome.Add"/>,
+        /// else the error text.</summary>
+        private readonly record struct Prepared(Outcome Outcome, RdbKey Key, RdbValue Model, object? Payload, long Offset)
+        {
+            public int Db => Key.Db;
+            public byte[] Name => Key.Name;
+            public string? Error => Payload as string;
+        }
 
         public StagingSink(Keyspace staging, TernServer server, bool asReplica, PersistenceState state)
         {
@@ -141,25 +171,33 @@ public static class RdbLoading
             this.state = state;
             if (Environment.ProcessorCount < 2) return;
             _queue = new(boundedCapacity: 16);
-            _builder = new Thread(Build) { IsBackground = true, Name = "tern-rdb-load" };
-            _builder.Start();
+            _inserter = new Thread(InsertBatches) { IsBackground = true, Name = "tern-rdb-load" };
+            _inserter.Start();
         }
 
-        private void Build()
+        private void InsertBatches()
         {
             foreach (var batch in _queue!.GetConsumingEnumerable())
-                foreach (var (key, value, offset) in batch)
-                    if (!_failed) Apply(key, value, offset);
+            {
+                foreach (var p in batch)
+                {
+                    if (_failed) continue;
+                    if (p.Outcome == Outcome.Pending) Insert(Prepare(p.Key, p.Model, p.Offset));
+                    else Insert(p);
+                }
+                batch.Clear();
+                _spare.Enqueue(batch);
+            }
         }
 
-        /// <summary>After the read: hands over the last batch and waits for the builder.</summary>
+        /// <summary>After the read: hands over the last batch and waits for the inserting thread.</summary>
         public void Finish()
         {
             if (_queue == null) return;
             if (_batch.Count > 0) _queue.Add(_batch);
             _batch = [];
             _queue.CompleteAdding();
-            _builder!.Join();
+            _inserter!.Join();
             _queue.Dispose();
         }
 
@@ -194,25 +232,30 @@ public static class RdbLoading
         {
             if (_failed) return;
             long offset = Reader?.Position ?? -1;
-            if (_queue == null)
-            {
-                Apply(key, value, offset);
-                return;
-            }
-            _batch.Add((key, value, offset));
-            if (_batch.Count < BatchSize) return;
-            _queue.Add(_batch);
-            _batch = new(BatchSize);
+            if (_queue == null || _buildHere) Enqueue(Prepare(key, value, offset));
+            else Enqueue(new Prepared(Outcome.Pending, key, value, null, offset));
         }
 
-        private void Apply(in RdbKey key, RdbValue value, long offset)
+        private void Enqueue(in Prepared p)
+        {
+            if (_queue == null)
+            {
+                Insert(p);
+                return;
+            }
+            _batch.Add(p);
+            if (_batch.Count < BatchSize) return;
+            _queue.Add(_batch);
+            _batch = _spare.TryDequeue(out var spare) ? spare : new(BatchSize);
+            _buildHere = _queue.Count >= BuildHereDepth;
+        }
+
+        /// <summary>Either thread: checks that need no keyspace, and builds the value. Touches no counter.</summary>
+        private Prepared Prepare(in RdbKey key, RdbValue value, long offset)
         {
             int db = key.Db;
             if ((uint)db >= (uint)staging.Databases)
-            {
-                Fail($"database {db} out of range (databases {staging.Databases})", key, value, offset);
-                return;
-            }
+                return new(Outcome.Fail, key, value, $"database {db} out of range (databases {staging.Databases})", offset);
             long expireAt = 0;
             if (key.HasExpire)
             {
@@ -220,49 +263,64 @@ public static class RdbLoading
                 expireAt = key.ExpireAtMs <= 0 ? 1 : key.ExpireAtMs;
                 // As rdbLoad on a primary: a key already expired is not loaded (a replica keeps it for the
                 // primary's DEL).
-                if (!asReplica && expireAt < _now)
-                {
-                    Expired++;
-                    return;
-                }
-            }
-            if (staging.Peek(db, key.Name) != null)
-            {
-                // Redis panics here ("Duplicated key"); Tern refuses the load and keeps serving.
-                Fail("duplicate key", key, value, offset);
-                return;
+                if (!asReplica && expireAt < _now) return new(Outcome.Expired, key, value, null, offset);
             }
             uint lru = RdbValues.AccessClock(staging, key.IdleSeconds, key.Freq, _now);
             var o = RdbValues.FromRdb(key.Name, value, expireAt, lru, server.Config, out var status, out var error);
-            if (o == null)
+            if (o != null) return new(Outcome.Add, key, value, o, offset);
+            var outcome = status switch
             {
-                switch (status)
-                {
-                    case RdbConvertStatus.Empty:
-                        EmptySkipped++;
+                RdbConvertStatus.Empty => Outcome.Empty,
+                RdbConvertStatus.Module => Outcome.Module,
+                _ => Outcome.Fail,
+            };
+            return new(outcome, key, value, error ?? "invalid value", offset);
+        }
+
+        /// <summary>The inserting thread, in file order: the staging keyspace, the counts, the first failure.</summary>
+        private void Insert(in Prepared p)
+        {
+            switch (p.Outcome)
+            {
+                case Outcome.Add:
+                    // Redis panics on a duplicate ("Duplicated key"); Tern refuses the load and keeps serving.
+                    if (!staging.TryAdd(p.Db, p.Payload!))
+                    {
+                        Fail("duplicate key", p);
                         return;
-                    case RdbConvertStatus.Module:
-                        ModulesSkipped++;
-                        if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(key.Name)}', {error}).");
-                        return;
-                    default:
-                        Fail(error ?? "invalid value", key, value, offset);
-                        return;
-                }
+                    }
+                    Loaded++;
+                    return;
+                case Outcome.Empty or Outcome.Module or Outcome.Fail when (uint)p.Db < (uint)staging.Databases
+                                                                          && staging.Peek(p.Db, p.Name) != null:
+                    // As before the value was looked at: a key seen twice is reported as such first.
+                    Fail("duplicate key", p);
+                    return;
+                case Outcome.Expired:
+                    Expired++;
+                    return;
+                case Outcome.Empty:
+                    EmptySkipped++;
+                    return;
+                case Outcome.Module:
+                    ModulesSkipped++;
+                    if (ModulesSkipped == 1) server.Log.Warning($"Skipping keys holding module values (first: '{Printable(p.Name)}', {p.Error}).");
+                    return;
+                default:
+                    Fail(p.Error!, p);
+                    return;
             }
-            staging.Add(db, o);
-            Loaded++;
         }
 
         public void OnEnd(ulong checksum)
         {
         }
 
-        private void Fail(string what, in RdbKey key, RdbValue value, long offset)
+        private void Fail(string what, in Prepared p)
         {
             _failed = true;
-            Failure = new RdbReadResult(false, $"{what} at offset {offset} (db {key.Db}, key '{Printable(key.Name)}', {TypeName(value)})",
-                offset, key.Db, key.Name, TypeOf(value));
+            Failure = new RdbReadResult(false, $"{what} at offset {p.Offset} (db {p.Db}, key '{Printable(p.Name)}', {TypeName(p.Model)})",
+                p.Offset, p.Db, p.Name, TypeOf(p.Model));
         }
     }
 
