@@ -18,7 +18,11 @@ public sealed class ReplicaFeed
 {
     private readonly TernServer _server;
     private readonly object _lock = new();
-    private readonly Queue<byte[]> _queue = new();
+    // Stream bytes not yet handed to the sender: appended by writers under _lock, taken whole by the sender, so a
+    // burst of writes costs one socket send and one wake-up instead of one per command.
+    private byte[] _pending = new byte[16 * 1024];
+    private int _pendingLen;
+    private byte[] _spare = new byte[16 * 1024];
     private long _queued;
     private long _softSinceMs;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
@@ -103,12 +107,25 @@ public sealed class ReplicaFeed
     {
         if (_closed || data.Length == 0) return;
         bool drop = false;
+        bool wake;
         lock (_lock)
         {
-            _queue.Enqueue(data.ToArray());
-            _queued += data.Length;
+            wake = _pendingLen == 0;
+            long need = (long)_pendingLen + data.Length;
+            if (need > Array.MaxLength)
+            {
+                // Even with no configured limit, a replica this far behind cannot be buffered: drop it.
+                drop = true;
+            }
+            else
+            {
+                if (_pending.Length < need) Array.Resize(ref _pending, (int)Math.Min(Array.MaxLength, Math.Max(_pending.Length * 2L, need)));
+                data.CopyTo(_pending.AsSpan(_pendingLen));
+                _pendingLen += data.Length;
+                _queued += data.Length;
+            }
             var lim = _server.Config.ReplicaLimit;
-            if (lim.Hard > 0 && _queued >= lim.Hard) drop = true;
+            if (drop || (lim.Hard > 0 && _queued >= lim.Hard)) drop = true;
             else if (lim.Soft > 0 && _queued >= lim.Soft)
             {
                 long now = Storage.Clock.UnixMs();
@@ -126,7 +143,8 @@ public sealed class ReplicaFeed
             ThreadPool.QueueUserWorkItem(static f => f.Close(), this, false);
             return;
         }
-        _signal.Release();
+        // The sender takes everything pending each time it runs: only the first bytes after it emptied need a wake-up.
+        if (wake) _signal.Release();
     }
 
     /// <summary>Starts the sender once the replies before PSYNC have been written (called by the connection).</summary>
@@ -170,16 +188,23 @@ public sealed class ReplicaFeed
             _signal.Wait(1000);
             while (!_closed)
             {
-                byte[]? chunk;
+                byte[] batch;
+                int len;
                 lock (_lock)
                 {
-                    if (!_queue.TryDequeue(out chunk)) break;
+                    if (_pendingLen == 0) break;
+                    batch = _pending;
+                    len = _pendingLen;
+                    _pending = _spare;
+                    _pendingLen = 0;
                 }
-                Send(chunk);
+                Send(batch.AsSpan(0, len));
                 lock (_lock)
                 {
-                    _queued -= chunk.Length;
+                    _queued -= len;
                     if (_queued < _server.Config.ReplicaLimit.Soft) _softSinceMs = 0;
+                    // Keep a modest buffer for the next swap; one that grew during a burst goes back to the GC.
+                    _spare = batch.Length <= 1024 * 1024 ? batch : new byte[16 * 1024];
                 }
             }
         }
