@@ -144,8 +144,8 @@ public static class SortFamily
                 ctx.Error(Errors.WrongType);
                 return;
             }
-            source = o as ISortable ?? throw new InvalidOperationException(
-                $"TODO(lead): the {kind} value type must implement ISortable for SORT");
+            // ListValue, SetValue and ZSetValue all implement ISortable.
+            source = (ISortable)o;
         }
 
         bool desc = opt.Desc, alpha = opt.Alpha, dontSort = opt.DontSort;
@@ -319,8 +319,7 @@ public static class SortFamily
         if (hasField)
         {
             if (Entry.Kind(o) != ValueKind.Hash) return null;
-            var h = o as IHashFieldReader ?? throw new InvalidOperationException(
-                "TODO(lead): the hash value type must implement IHashFieldReader for SORT's key->field patterns");
+            var h = (IHashFieldReader)o; // HashValue implements it
             return h.TryGet(pattern[fieldStart..], out var v) ? v.ToArray() : null;
         }
         return o is byte[] a ? PackedString.Value(a).ToArray() : null;
